@@ -1,0 +1,18 @@
+/**
+ * The environment of the Claude Code CLI child. The SDK's `env` option REPLACES the child's environment,
+ * so we always start from the caller's (normally `process.env`): PATH, HOME, the user's credentials and
+ * any Bedrock/Vertex settings pass through untouched.
+ *
+ * Not set here on purpose: CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1. With CLI 2.1.332 it forces the permission
+ * mode to `default`, and Bash calls approved by `canUseTool` then run outside the OS sandbox (verified:
+ * a write to /root succeeded). Keeping credentials from the agent's shell is the guards' job.
+ */
+export type Env = Record<string, string | undefined>;
+
+export function buildChildEnv(base: Env, overrides: Env = {}, clientApp = 'claude-harness'): Env {
+  return {
+    ...base,
+    CLAUDE_AGENT_SDK_CLIENT_APP: clientApp,
+    ...overrides,
+  };
+}

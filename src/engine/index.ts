@@ -1,0 +1,3 @@
+export type { Env } from './env.js';
+export type { EngineEvent, EngineEventType, TokenUsage } from './events.js';
+export { runSession, type SessionRequest } from './session.js';

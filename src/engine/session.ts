@@ -1,0 +1,146 @@
+import type {
+  CanUseTool,
+  HookCallbackMatcher,
+  HookEvent,
+  McpServerConfig,
+  Options,
+  SandboxSettings,
+  SettingSource,
+} from '@anthropic-ai/claude-agent-sdk';
+import { buildChildEnv, type Env } from './env.js';
+import type { EngineEvent } from './events.js';
+import { createClaudeProcessSpawner } from './process-tree.js';
+import { translateMessage } from './translate.js';
+
+/** One agent session: a fresh `query()` in the project directory. */
+export interface SessionRequest {
+  projectDir: string;
+  prompt: string;
+  model: string;
+  /** Appended to Claude Code's own system prompt. */
+  systemPromptAppend?: string;
+  hooks?: Partial<Record<HookEvent, HookCallbackMatcher[]>>;
+  /**
+   * Approves calls the permission mode does not approve by itself (Bash, MCP tools). Guards belong in a
+   * PreToolUse hook, which sees every call; the default approves everything that reaches it.
+   */
+  canUseTool?: CanUseTool;
+  mcpServers?: Record<string, McpServerConfig>;
+  sandbox?: SandboxSettings;
+  /** The environment to start from; defaults to `process.env`. */
+  baseEnv?: Env;
+  /** Variables set on top of `baseEnv` for the CLI child. */
+  env?: Env;
+  signal?: AbortSignal;
+  maxTurns?: number;
+  /** Which settings files the CLI loads; none by default, so a user's settings cannot change a run. */
+  settingSources?: SettingSource[];
+  /** Lines the CLI writes to stderr. */
+  onStderr?: (chunk: string) => void;
+  /** Called with the CLI's pid once it is spawned. */
+  onSpawn?: (pid: number) => void;
+  /** Path to a `claude` executable; the SDK's bundled one by default. */
+  pathToClaudeCodeExecutable?: string;
+}
+
+const allowEverything: CanUseTool = async (_name, input) => ({ behavior: 'allow', updatedInput: input });
+
+export function buildQueryOptions(
+  request: SessionRequest,
+  abortController: AbortController,
+  spawnClaudeCodeProcess: NonNullable<Options['spawnClaudeCodeProcess']>,
+): Options {
+  const options: Options = {
+    cwd: request.projectDir,
+    model: request.model,
+    abortController,
+    // bypassPermissions is refused when running as root; acceptEdits + hooks + canUseTool works for all.
+    permissionMode: 'acceptEdits',
+    canUseTool: request.canUseTool ?? allowEverything,
+    settingSources: request.settingSources ?? [],
+    env: buildChildEnv(request.baseEnv ?? process.env, request.env),
+    spawnClaudeCodeProcess,
+    mcpServersDelivery: 'initialize',
+  };
+  if (request.systemPromptAppend !== undefined) {
+    options.systemPrompt = { type: 'preset', preset: 'claude_code', append: request.systemPromptAppend };
+  } else {
+    options.systemPrompt = { type: 'preset', preset: 'claude_code' };
+  }
+  if (request.hooks) options.hooks = request.hooks;
+  if (request.mcpServers) options.mcpServers = request.mcpServers;
+  if (request.sandbox) options.sandbox = request.sandbox;
+  if (request.maxTurns !== undefined) options.maxTurns = request.maxTurns;
+  if (request.pathToClaudeCodeExecutable !== undefined) {
+    options.pathToClaudeCodeExecutable = request.pathToClaudeCodeExecutable;
+  }
+  return options;
+}
+
+/**
+ * Runs one session and yields its events. The stream always ends with exactly one `result` or `error`
+ * event, and when the generator finishes (normally, by abort, or because the consumer stopped early) the
+ * CLI and every process it started are gone.
+ */
+export async function* runSession(request: SessionRequest): AsyncGenerator<EngineEvent, void, undefined> {
+  const abortController = new AbortController();
+  const onAbort = () => abortController.abort(request.signal?.reason);
+  if (request.signal?.aborted) onAbort();
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const spawner = createClaudeProcessSpawner(request.onStderr);
+  const spawn: NonNullable<Options['spawnClaudeCodeProcess']> = (spawnOptions) => {
+    const child = spawner.spawn(spawnOptions);
+    const pid = spawner.processes.at(-1)?.pid;
+    if (pid !== undefined) request.onSpawn?.(pid);
+    return child;
+  };
+  // Do not wait for the SDK's 2 s graceful-close window: an abort stops the whole tree now.
+  const killOnAbort = () => void spawner.terminateAll();
+  abortController.signal.addEventListener('abort', killOnAbort, { once: true });
+
+  let finished = false;
+  try {
+    // Lazy: the SDK is the heaviest module we load; `--help` and bad-input paths never pay for it.
+    const { query } = await import('@anthropic-ai/claude-agent-sdk');
+    const stream = query({
+      prompt: request.prompt,
+      options: buildQueryOptions(request, abortController, spawn),
+    });
+    for await (const message of stream) {
+      for (const event of translateMessage(message)) {
+        yield event;
+        if (event.type === 'result') finished = true;
+      }
+      // The result message ends the session; do not wait for the CLI to wind down.
+      if (finished) break;
+    }
+    if (!finished) {
+      finished = true;
+      if (abortController.signal.aborted) {
+        yield { type: 'error', kind: 'aborted', message: 'The session was aborted.' };
+      } else {
+        yield { type: 'error', kind: 'engine', message: 'The agent ended without a result.' };
+      }
+    }
+  } catch (error) {
+    if (!finished) {
+      finished = true;
+      if (abortController.signal.aborted) {
+        yield { type: 'error', kind: 'aborted', message: 'The session was aborted.' };
+      } else {
+        yield { type: 'error', kind: 'engine', message: describeError(error) };
+      }
+    }
+  } finally {
+    request.signal?.removeEventListener('abort', onAbort);
+    abortController.signal.removeEventListener('abort', killOnAbort);
+    if (!abortController.signal.aborted) abortController.abort();
+    await spawner.terminateAll();
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

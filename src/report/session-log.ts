@@ -1,0 +1,90 @@
+import { isAbsolute, relative } from 'node:path';
+import type { EngineEvent } from '../engine/events.js';
+
+/**
+ * Plain, line-oriented progress output for one session: readable in a terminal, a log file or CI.
+ * One line per tool call; text from the agent is shortened to its first line.
+ */
+export interface SessionLogOptions {
+  out: NodeJS.WritableStream;
+  projectDir: string;
+  /** Shown in the header, e.g. "session 1 (initializer)". */
+  label: string;
+  now?: () => number;
+}
+
+export class SessionLog {
+  readonly #out: NodeJS.WritableStream;
+  readonly #projectDir: string;
+  readonly #label: string;
+  readonly #now: () => number;
+  readonly #started: number;
+
+  constructor(options: SessionLogOptions) {
+    this.#out = options.out;
+    this.#projectDir = options.projectDir;
+    this.#label = options.label;
+    this.#now = options.now ?? Date.now;
+    this.#started = this.#now();
+  }
+
+  write(event: EngineEvent): void {
+    const line = this.format(event);
+    if (line !== undefined) this.#out.write(`${line}\n`);
+  }
+
+  format(event: EngineEvent): string | undefined {
+    switch (event.type) {
+      case 'session_start':
+        return `▶ ${this.#label} started · model ${event.model} · Claude Code ${event.claudeCodeVersion}`;
+      case 'assistant_text':
+        return `  ${truncate(firstLine(event.text), 100)}`;
+      case 'tool_call':
+        return `  → ${event.name} ${this.describeInput(event.name, event.input)}`.trimEnd();
+      case 'tool_result':
+        return event.isError ? `    ✗ ${truncate(firstLine(stripTags(event.content)), 100)}` : undefined;
+      case 'api_retry':
+        return `  … API ${event.status ?? 'connection'} error (${event.error}), retry ${event.attempt}/${event.maxRetries} in ${Math.round(event.delayMs / 1000)} s`;
+      case 'result': {
+        const seconds = ((this.#now() - this.#started) / 1000).toFixed(1);
+        const tokens = `${event.usage.inputTokens.toLocaleString('en-US')} in / ${event.usage.outputTokens.toLocaleString('en-US')} out tokens`;
+        const summary = `${event.numTurns} turns · ${tokens} · $${event.costUsd.toFixed(4)} · ${seconds} s`;
+        return event.ok
+          ? `✓ ${this.#label} finished: ${summary}`
+          : `✗ ${this.#label} failed (${event.subtype}${event.terminalReason ? `, ${event.terminalReason}` : ''}): ${summary}${event.errors.length > 0 ? `\n  ${event.errors.join('\n  ')}` : ''}`;
+      }
+      case 'error':
+        return event.kind === 'aborted'
+          ? `■ ${this.#label} stopped: ${event.message}`
+          : `✗ ${this.#label} failed: ${event.message}`;
+    }
+  }
+
+  private describeInput(tool: string, input: Record<string, unknown>): string {
+    const path = input.file_path ?? input.notebook_path ?? input.path;
+    if (tool === 'Bash' && typeof input.command === 'string') return truncate(firstLine(input.command), 100);
+    if (typeof path === 'string') return this.relativePath(path);
+    if (typeof input.pattern === 'string') return truncate(input.pattern, 80);
+    return '';
+  }
+
+  private relativePath(path: string): string {
+    if (!isAbsolute(path)) return path;
+    const rel = relative(this.#projectDir, path);
+    return rel.startsWith('..') || isAbsolute(rel) ? path : rel || '.';
+  }
+}
+
+function firstLine(text: string): string {
+  const trimmed = text.trim();
+  const index = trimmed.indexOf('\n');
+  return index === -1 ? trimmed : `${trimmed.slice(0, index)} …`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function stripTags(text: string): string {
+  return text.replace(/<\/?[a-z_]+>/g, '');
+}

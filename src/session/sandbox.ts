@@ -1,0 +1,50 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
+
+/**
+ * The SDK's OS sandbox confines the agent's Bash with bubblewrap and socat on Linux. When both are on
+ * PATH we turn it on; otherwise the caller says what to install.
+ */
+export interface SandboxChoice {
+  settings: SandboxSettings | undefined;
+  /** Human-readable state for the log, e.g. "on (bubblewrap)". */
+  description: string;
+  /** Missing system packages, when the sandbox is off for that reason. */
+  missing: string[];
+}
+
+export function chooseSandbox(env: NodeJS.ProcessEnv, platform = process.platform): SandboxChoice {
+  if (platform !== 'linux') {
+    return { settings: undefined, description: `off (not verified on ${platform})`, missing: [] };
+  }
+  const missing = ['bwrap', 'socat'].filter((binary) => !onPath(binary, env.PATH ?? ''));
+  if (missing.length > 0) {
+    const packages = missing.map((binary) => (binary === 'bwrap' ? 'bubblewrap' : binary));
+    return {
+      settings: undefined,
+      description: `off (install ${packages.join(' and ')}: apt-get install ${packages.join(' ')})`,
+      missing: packages,
+    };
+  }
+  return {
+    // allowUnsandboxedCommands: false — the agent cannot ask to run a command outside the sandbox.
+    settings: { enabled: true, autoAllowBashIfSandboxed: true, allowUnsandboxedCommands: false },
+    description: 'on (bubblewrap)',
+    missing: [],
+  };
+}
+
+function onPath(binary: string, path: string): boolean {
+  return path
+    .split(delimiter)
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        accessSync(join(dir, binary), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}

@@ -1,0 +1,67 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { SessionLog } from '../../src/report/session-log.js';
+
+function makeLog() {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  let now = 1_000;
+  const log = new SessionLog({
+    out,
+    projectDir: '/work/app',
+    label: 'session 1 (initializer)',
+    now: () => now,
+  });
+  return { log, read: () => text, advance: (ms: number) => (now += ms) };
+}
+
+describe('SessionLog', () => {
+  it('prints one line per tool call with paths relative to the project', () => {
+    const { log, read } = makeLog();
+    log.write({
+      type: 'tool_call',
+      id: '1',
+      name: 'Write',
+      input: { file_path: '/work/app/src/a.ts', content: '' },
+    });
+    log.write({ type: 'tool_call', id: '2', name: 'Bash', input: { command: 'npm test\nnpm run build' } });
+    log.write({ type: 'tool_call', id: '3', name: 'Read', input: { file_path: '/etc/passwd' } });
+    expect(read()).toBe('  → Write src/a.ts\n  → Bash npm test …\n  → Read /etc/passwd\n');
+  });
+
+  it('shows failed tool results and hides successful ones', () => {
+    const { log, read } = makeLog();
+    log.write({ type: 'tool_result', id: '1', isError: false, content: 'fine' });
+    log.write({
+      type: 'tool_result',
+      id: '2',
+      isError: true,
+      content: '<tool_use_error>Blocked: no</tool_use_error>',
+    });
+    expect(read()).toBe('    ✗ Blocked: no\n');
+  });
+
+  it('summarises the result with turns, tokens, cost and time', () => {
+    const { log, read, advance } = makeLog();
+    advance(2_500);
+    log.write({
+      type: 'result',
+      ok: true,
+      subtype: 'success',
+      text: 'done',
+      errors: [],
+      terminalReason: 'completed',
+      usage: { inputTokens: 12_345, outputTokens: 67, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      costUsd: 0.0123,
+      numTurns: 4,
+      durationMs: 2_500,
+      sessionId: 's',
+    });
+    expect(read()).toBe(
+      '✓ session 1 (initializer) finished: 4 turns · 12,345 in / 67 out tokens · $0.0123 · 2.5 s\n',
+    );
+  });
+});
