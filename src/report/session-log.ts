@@ -5,6 +5,9 @@ import type { EngineEvent } from '../engine/events.js';
  * Plain, line-oriented progress output for one session: readable in a terminal, a log file or CI.
  * One line per tool call; text from the agent is shortened to its first line.
  */
+/** Lines of a Bash command's output shown under the call. */
+const BASH_OUTPUT_LINES = 4;
+
 export interface SessionLogOptions {
   out: NodeJS.WritableStream;
   projectDir: string;
@@ -19,6 +22,8 @@ export class SessionLog {
   readonly #label: string;
   readonly #now: () => number;
   readonly #started: number;
+  /** Tool name per call id, to show what a result belongs to. */
+  readonly #toolNames = new Map<string, string>();
 
   constructor(options: SessionLogOptions) {
     this.#out = options.out;
@@ -29,6 +34,7 @@ export class SessionLog {
   }
 
   write(event: EngineEvent): void {
+    if (event.type === 'tool_call') this.#toolNames.set(event.id, event.name);
     const line = this.format(event);
     if (line !== undefined) this.#out.write(`${line}\n`);
   }
@@ -41,8 +47,20 @@ export class SessionLog {
         return `  ${truncate(firstLine(event.text), 100)}`;
       case 'tool_call':
         return `  → ${event.name} ${this.describeInput(event.name, event.input)}`.trimEnd();
-      case 'tool_result':
-        return event.isError ? `    ✗ ${truncate(firstLine(stripTags(event.content)), 100)}` : undefined;
+      case 'tool_result': {
+        if (event.isError) return `    ✗ ${truncate(firstLine(stripTags(event.content)), 100)}`;
+        // A command's output is what a person watching wants to see; file tools' echoes are noise.
+        if (this.#toolNames.get(event.id) !== 'Bash') return undefined;
+        const lines = event.content
+          .trimEnd()
+          .split('\n')
+          .filter((l) => l.trim() !== '');
+        if (lines.length === 0) return undefined;
+        const shown = lines.slice(0, BASH_OUTPUT_LINES).map((l) => `    │ ${truncate(l, 100)}`);
+        if (lines.length > BASH_OUTPUT_LINES)
+          shown.push(`    │ … ${lines.length - BASH_OUTPUT_LINES} more lines`);
+        return shown.join('\n');
+      }
       case 'api_retry':
         return `  … API ${event.status ?? 'connection'} error (${event.error}), retry ${event.attempt}/${event.maxRetries} in ${Math.round(event.delayMs / 1000)} s`;
       case 'result': {

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 /** A temp directory removed by `await using`. */
 export async function tempDir(
   prefix = 'ch-test-',
+  parent = tmpdir(),
 ): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
+  const path = await mkdtemp(join(parent, prefix));
   return { path, [Symbol.asyncDispose]: () => rm(path, { recursive: true, force: true }) };
 }
 

@@ -44,6 +44,17 @@ describe('SessionLog', () => {
     expect(read()).toBe('    ✗ Blocked: no\n');
   });
 
+  it('shows the first lines of a command’s output', () => {
+    const { log, read } = makeLog();
+    log.write({ type: 'tool_call', id: 'b', name: 'Bash', input: { command: 'seq 6' } });
+    log.write({ type: 'tool_result', id: 'b', isError: false, content: '1\n2\n\n3\n4\n5\n6\n' });
+    log.write({ type: 'tool_call', id: 'r', name: 'Read', input: { file_path: '/work/app/a' } });
+    log.write({ type: 'tool_result', id: 'r', isError: false, content: 'file text' });
+    expect(read()).toBe(
+      '  → Bash seq 6\n    │ 1\n    │ 2\n    │ 3\n    │ 4\n    │ … 2 more lines\n  → Read a\n',
+    );
+  });
+
   it('summarises the result with turns, tokens, cost and time', () => {
     const { log, read, advance } = makeLog();
     advance(2_500);

@@ -16,7 +16,11 @@ async function binDir(names: string[]): Promise<string> {
 describe('chooseSandbox', () => {
   it('turns the sandbox on when bubblewrap and socat are installed', async () => {
     const choice = chooseSandbox({ PATH: await binDir(['bwrap', 'socat']) }, 'linux');
-    expect(choice.settings).toEqual({ enabled: true, autoAllowBashIfSandboxed: true, allowUnsandboxedCommands: false });
+    expect(choice.settings).toEqual({
+      enabled: true,
+      autoAllowBashIfSandboxed: true,
+      allowUnsandboxedCommands: false,
+    });
     expect(choice.missing).toEqual([]);
   });
 

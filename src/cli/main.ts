@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * The `claude-harness` executable. Kept small on purpose: it imports commander and a few tiny modules, and
+ * every command loads the rest when it runs (start-up target: `--help` under 150 ms).
+ */
+import { createActions } from './actions.js';
+import type { CommandIO } from './io.js';
+import { runCli } from './program.js';
+import { handleInterrupts } from './signals.js';
+
+const controller = new AbortController();
+const io: CommandIO = {
+  out: process.stdout,
+  err: process.stderr,
+  env: process.env,
+  signal: controller.signal,
+  cwd: process.cwd(),
+};
+const stopHandlingInterrupts = handleInterrupts({
+  source: process,
+  controller,
+  err: process.stderr,
+  exit: (code) => process.exit(code),
+});
+
+const exitCode = await runCli(process.argv.slice(2), io, createActions(io));
+stopHandlingInterrupts();
+// Set, not process.exit(): let piped output drain before the process ends.
+process.exitCode = exitCode;

@@ -1,0 +1,152 @@
+/**
+ * The command tree. Bare flags mean `run`: the run options sit on the root program, so `claude-harness --help`
+ * shows them all, and `claude-harness run …` takes the same ones. Commands do their work through `CliActions`,
+ * which load their modules only when called, keeping start-up to commander and this file.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { flagHelp, flagSyntax, type RunFlags, runSettings } from '../config/settings.js';
+import { closestMatch } from '../config/values.js';
+import { ExitCode } from '../errors/index.js';
+import { PROGRAM_NAME, reportError } from './exit.js';
+import type { CommandIO } from './io.js';
+import { packageVersion } from './version.js';
+
+export interface DemoOptions {
+  /** Exactly as typed; the action resolves it against the working directory. */
+  projectDir?: string;
+}
+
+export interface FakeModelOptions {
+  scenario: string;
+  port?: number;
+}
+
+/** What each command does; each returns the exit code. */
+export interface CliActions {
+  run(flags: RunFlags): Promise<number>;
+  demo(options: DemoOptions): Promise<number>;
+  fakeModel(options: FakeModelOptions): Promise<number>;
+}
+
+const COMMANDS = ['run', 'demo', 'fake-model'] as const;
+
+const EXAMPLES = `
+Examples:
+  $ ${PROGRAM_NAME} --project-dir ./todo-app --spec ./app_spec.txt
+  $ ${PROGRAM_NAME} --project-dir ./todo-app --spec ./change.md --mode enhancement --max-iterations 5
+  $ ${PROGRAM_NAME} demo                      (offline, against the bundled fake model)
+
+Settings may also come from claude-harness.json in the project folder; flags win over it.`;
+
+/** Parses `argv` (the arguments after the program name), runs the command and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CommandIO, actions: CliActions): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = createProgram(actions, io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+export function createProgram(
+  actions: CliActions,
+  io: Pick<CommandIO, 'out' | 'err'>,
+  setExitCode: (code: number) => void,
+): Command {
+  const program = new Command(PROGRAM_NAME)
+    .description(
+      'Drive Claude through many fresh-context sessions that build or extend one project, one feature at a time.',
+    )
+    .version(packageVersion(), '-V, --version', 'Print the version and exit')
+    .helpOption('-h, --help', 'Show help for the command')
+    .helpCommand('help [command]', 'Show help for a command')
+    // Errors are reported once, by reportError, with exit code 2 for bad input.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out.write(text),
+      writeErr: (text) => io.err.write(text),
+      outputError: () => {},
+    })
+    .enablePositionalOptions();
+
+  addRunOptions(program).action(async (_options: unknown, command: Command) => {
+    const [unknown] = command.args;
+    if (unknown !== undefined) {
+      const guess = closestMatch(unknown, COMMANDS);
+      const hint = guess ? ` (did you mean ${guess}?)` : ` (commands: ${COMMANDS.join(', ')})`;
+      command.error(`error: unknown command '${unknown}'${hint}`, {
+        exitCode: ExitCode.usage,
+        code: 'commander.unknownCommand',
+      });
+    }
+    setExitCode(await actions.run(runFlags(command)));
+  });
+  program.addHelpText('after', EXAMPLES);
+
+  addRunOptions(program.command('run'))
+    .description('Build or extend the project (the default: bare flags mean run)')
+    .action(async (_options: unknown, command: Command) => {
+      setExitCode(await actions.run(runFlags(command)));
+    });
+
+  program
+    .command('demo')
+    .description('Run a short session offline against the bundled fake model; needs no API key')
+    .option('--project-dir <dir>', 'Folder for the demo project (default: a new temporary folder)')
+    .action(async (options: { projectDir?: string }) => {
+      setExitCode(
+        await actions.demo(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+      );
+    });
+
+  program
+    .command('fake-model')
+    .description('Serve a scripted fake Anthropic Messages API from a scenario file, for tests')
+    .requiredOption('--scenario <file>', 'Scenario file (.yaml, .yml or .json) that scripts the replies')
+    .addOption(
+      new Option('--port <n>', 'Port to listen on; 0 picks a free one (default: 0)').argParser(parsePort),
+    )
+    .action(async (options: { scenario: string; port?: number }) => {
+      setExitCode(
+        await actions.fakeModel(
+          options.port === undefined
+            ? { scenario: options.scenario }
+            : { scenario: options.scenario, port: options.port },
+        ),
+      );
+    });
+
+  // Only the root takes stray words, to name them as an unknown command. Set after the subcommands, which
+  // copy the root's settings when created and must keep rejecting extra arguments.
+  program.allowExcessArguments(true);
+  return program;
+}
+
+/** Adds the run flags from the settings table. No commander defaults: an absent flag must not hide the file's value. */
+function addRunOptions(command: Command): Command {
+  for (const setting of runSettings()) {
+    command.addOption(new Option(flagSyntax(setting), flagHelp(setting)).helpGroup('Run options:'));
+  }
+  return command;
+}
+
+function runFlags(command: Command): RunFlags {
+  const options = command.opts<Record<string, unknown>>();
+  const flags: RunFlags = {};
+  for (const setting of runSettings()) {
+    const value = options[setting.key];
+    if (typeof value === 'string') flags[setting.key as keyof RunFlags] = value;
+  }
+  return flags;
+}
+
+export function parsePort(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) > 65_535) {
+    throw new InvalidArgumentError('The port must be a whole number from 0 to 65535');
+  }
+  return Number(raw);
+}

@@ -1,0 +1,244 @@
+/**
+ * Turns the run flags into a `RunConfig`: flags over `claude-harness.json` over the defaults. Everything is
+ * checked here, before the run writes anything, and every problem found is reported at once, one line each.
+ */
+import type { Stats } from 'node:fs';
+import { lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError, UsageError } from '../errors/index.js';
+import { readProjectConfig } from './load.js';
+import { type ProjectConfig, parseFlagValue } from './schema.js';
+import { RUN_SETTINGS, type RunFlags, type RunSetting, runSettings } from './settings.js';
+import { CONFIG_FILE_NAME, DEFAULTS, MODES, type Mode, type RunConfig } from './types.js';
+import { closestMatch, expectation } from './values.js';
+
+export interface ResolveRunConfigInput {
+  /** The flags as typed (strings); absent keys were not given. */
+  flags: RunFlags;
+  /** The directory relative flags are resolved against. */
+  cwd: string;
+  /** The process environment. No setting is read from it today; taken so callers pass one environment. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Modes that change an existing project, so its folder must already exist. */
+const NEEDS_EXISTING_PROJECT: readonly Mode[] = ['enhancement', 'bugfix', 'validation'];
+/** Modes that work from a spec. Backlog reads its work from the tracker, validation from the project. */
+const NEEDS_SPEC: readonly Mode[] = ['greenfield', 'enhancement', 'bugfix'];
+
+export const PROJECT_DIR_REQUIRED =
+  '--project-dir is required: the folder where the harness builds or extends your project';
+
+type Problem = { kind: 'usage' | 'config'; message: string };
+
+/** Resolves and checks the run settings; throws one `UsageError` or `ConfigError` listing every problem. */
+export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<RunConfig> {
+  const { flags, cwd } = input;
+  const problems: Problem[] = [];
+  const usage = (message: string) => problems.push({ kind: 'usage', message });
+  const config = (message: string) => problems.push({ kind: 'config', message });
+
+  const given = checkFlags(flags, usage);
+
+  let projectDir: string | undefined;
+  let projectExists = false;
+  if (flags.projectDir === undefined) {
+    usage(PROJECT_DIR_REQUIRED);
+  } else if (typeof given.projectDir === 'string') {
+    projectDir = resolve(cwd, given.projectDir);
+    const found = await inspectProjectDir(projectDir);
+    if (found.problem) usage(found.problem);
+    projectExists = found.exists;
+  }
+
+  let file: ProjectConfig = {};
+  let configFile: string | undefined;
+  let fileValid = true;
+  if (projectDir !== undefined && projectExists) {
+    const result = await readProjectConfig(projectDir);
+    if (result.status === 'invalid') {
+      result.problems.forEach(config);
+      fileValid = false;
+    }
+    if (result.status === 'ok') {
+      file = result.config;
+      configFile = result.path;
+    }
+  }
+
+  // When the mode is unknown (a bad --mode, or a config file that could not be read) the problems are
+  // already reported; the checks that depend on the mode would only add noise.
+  const modeKnown = given.mode !== undefined || (flags.mode === undefined && fileValid);
+  const mode = (given.mode as Mode | undefined) ?? file.mode ?? DEFAULTS.mode;
+
+  if (modeKnown && projectDir !== undefined && !projectExists && NEEDS_EXISTING_PROJECT.includes(mode)) {
+    const exists = await pathExists(projectDir);
+    if (!exists) {
+      usage(
+        `--project-dir ${projectDir} does not exist: ${mode} mode works on an existing project; check the path, or use --mode greenfield to start a new one`,
+      );
+    }
+  }
+
+  let specPath: string | undefined;
+  if (flags.spec !== undefined) {
+    if (typeof given.spec === 'string') {
+      specPath = resolve(cwd, given.spec);
+      const problem = await inspectSpec(specPath, {
+        name: '--spec',
+        relativeHint: isAbsolute(given.spec) ? '' : ` (--spec "${given.spec}" is relative to ${cwd})`,
+      });
+      if (problem) config(problem);
+    }
+  } else if (file.spec !== undefined && projectDir !== undefined) {
+    specPath = resolve(projectDir, file.spec);
+    const name = `"spec" in ${configFile ?? CONFIG_FILE_NAME}`;
+    const problem = await inspectSpec(specPath, {
+      name,
+      relativeHint: isAbsolute(file.spec) ? '' : ` (${name} is relative to the project folder)`,
+    });
+    if (problem) config(problem);
+  } else if (modeKnown && NEEDS_SPEC.includes(mode)) {
+    usage(
+      `--spec is required in ${mode} mode: pass the file that describes what to build or change (or set "spec" in ${CONFIG_FILE_NAME}); backlog and validation modes need none`,
+    );
+  }
+
+  if (problems.length > 0) {
+    const message = problems.map((problem) => problem.message).join('\n');
+    throw problems.some((problem) => problem.kind === 'usage')
+      ? new UsageError(message)
+      : new ConfigError(message);
+  }
+
+  return {
+    projectDir: projectDir as string,
+    specPath,
+    mode,
+    maxIterations:
+      (given.maxIterations as number | undefined) ?? file.maxIterations ?? DEFAULTS.maxIterations,
+    model: (given.model as string | undefined) ?? file.model ?? DEFAULTS.model,
+    sessionTimeoutMinutes:
+      (given.sessionTimeout as number | undefined) ?? file.sessionTimeout ?? DEFAULTS.sessionTimeoutMinutes,
+    stallTimeoutMinutes:
+      (given.stallTimeout as number | undefined) ?? file.stallTimeout ?? DEFAULTS.stallTimeoutMinutes,
+    maxRetries: (given.maxRetries as number | undefined) ?? file.maxRetries ?? DEFAULTS.maxRetries,
+    configFile,
+  };
+}
+
+/** Checks each given flag against its setting; returns the valid values by key. */
+function checkFlags(flags: RunFlags, usage: (message: string) => void): Record<string, string | number> {
+  const values: Record<string, string | number> = {};
+  for (const setting of runSettings()) {
+    const raw = flags[setting.key as keyof RunFlags];
+    if (raw === undefined) continue;
+    const checked = parseFlagValue(setting, raw);
+    if (!checked.ok) {
+      usage(
+        `--${setting.flag} must be ${expectation(setting)}; got ${JSON.stringify(raw)}${suggestion(setting, raw)}`,
+      );
+    } else if (setting.kind === 'path' && raw.startsWith('~')) {
+      usage(
+        `--${setting.flag} "${raw}" starts with ~, which only the shell expands: write the full path, or leave ~ unquoted`,
+      );
+    } else {
+      values[setting.key] = checked.value;
+    }
+  }
+  return values;
+}
+
+function suggestion(setting: RunSetting, raw: string): string {
+  if (setting !== RUN_SETTINGS.mode) return '';
+  const guess = closestMatch(raw, MODES);
+  return guess ? ` (did you mean ${guess}?)` : '';
+}
+
+async function inspectProjectDir(dir: string): Promise<{ exists: boolean; problem?: string }> {
+  let stats: Stats;
+  try {
+    stats = await stat(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT') {
+      const link = await brokenLinkTarget(dir);
+      return link === undefined
+        ? { exists: false }
+        : {
+            exists: false,
+            problem: `--project-dir ${dir} is a broken symbolic link (to ${link}): fix the link or pass the real folder`,
+          };
+    }
+    if (code === 'ENOTDIR') {
+      return {
+        exists: false,
+        problem: `--project-dir ${dir} cannot be a folder: part of that path is a file`,
+      };
+    }
+    return { exists: false, problem: `cannot open --project-dir ${dir} (${code}): check its permissions` };
+  }
+  if (!stats.isDirectory()) {
+    return {
+      exists: false,
+      problem: `--project-dir ${dir} is a file, not a folder: pass the project's folder (greenfield mode creates it when missing)`,
+    };
+  }
+  return { exists: true };
+}
+
+/** Checks the spec can be read and says something; returns the problem, if any. */
+async function inspectSpec(
+  path: string,
+  origin: { name: string; relativeHint: string },
+): Promise<string | undefined> {
+  let stats: Stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const link = await brokenLinkTarget(path);
+      if (link !== undefined) {
+        return `spec ${path} is a broken symbolic link (to ${link}): fix the link or point ${origin.name} at the real file`;
+      }
+      return `spec file not found: ${path}${origin.relativeHint}; check the path`;
+    }
+    return `cannot read spec ${path} (${code}): check its permissions`;
+  }
+  if (stats.isDirectory()) {
+    return `spec ${path} is a folder, not a file: point ${origin.name} at the spec file itself`;
+  }
+  if (!stats.isFile()) return `spec ${path} is not a regular file: point ${origin.name} at a text file`;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return `cannot read spec ${path} (${errorCode(error)}): check its permissions`;
+  }
+  if (text.trim() === '') return `spec ${path} is empty: describe what to build in it, then run again`;
+  return undefined;
+}
+
+/** The target of `path` when it is a symbolic link that points nowhere. */
+async function brokenLinkTarget(path: string): Promise<string | undefined> {
+  try {
+    const stats = await lstat(path);
+    return stats.isSymbolicLink() ? await readlink(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}

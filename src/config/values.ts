@@ -1,0 +1,60 @@
+/**
+ * Words for problems with a setting's value, shared by flags and `claude-harness.json` so both read alike.
+ */
+import type { RunSetting } from './settings.js';
+import { MODES } from './types.js';
+
+/** What a valid value looks like, completing "must be …". */
+export function expectation(setting: RunSetting): string {
+  switch (setting.kind) {
+    case 'path':
+      return setting.valueName === 'dir' ? 'the path of a folder' : 'the path of a file';
+    case 'mode':
+      return `one of ${MODES.join(', ')}`;
+    case 'model':
+      return 'a model ID or alias such as sonnet';
+    case 'positive-integer': {
+      const unit = setting.valueName === 'minutes' ? ' of minutes' : '';
+      const max = setting.max ?? Number.MAX_SAFE_INTEGER;
+      return max >= Number.MAX_SAFE_INTEGER
+        ? `a whole number${unit} of 1 or more`
+        : `a whole number${unit} from 1 to ${max}`;
+    }
+  }
+}
+
+/** `"abc"`, `1.5`, `"5" (a string)`, `null`: how a rejected value shows in a message. */
+export function describeValue(value: unknown): string {
+  let text = JSON.stringify(value) ?? String(value);
+  if (text.length > 60) text = `${text.slice(0, 57)}...`;
+  if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return `${text} (a string)`;
+  if (Array.isArray(value)) return `${text} (a list)`;
+  return text;
+}
+
+/** The candidate closest to `word` when it looks like a typo of it (edit distance at most a third). */
+export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,107 @@
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandIO } from '../cli/io.js';
+import { DEFAULTS, type RunConfig } from '../config/types.js';
+import { ExitCode } from '../errors/index.js';
+import { runSessionJob } from '../session/run.js';
+
+/**
+ * `claude-harness demo`: the main job on an embedded spec, with the model replaced by the fake Anthropic
+ * server playing a recorded script. The real Agent SDK and the real Claude Code CLI run, with their real
+ * tools, so the files the demo shows were written and run for real. No API key is needed or used.
+ */
+export interface DemoOptions {
+  /** Where to build; a new temp directory when not given. */
+  projectDir?: string;
+}
+
+const ASSETS = new URL('../../scenarios/', import.meta.url);
+export const DEMO_SCENARIO = fileURLToPath(new URL('demo.yaml', ASSETS));
+export const DEMO_SPEC = fileURLToPath(new URL('demo-spec.md', ASSETS));
+
+/** Credentials and cloud switches that must not reach the CLI when it talks to the fake model. */
+const REAL_MODEL_VARIABLES = [
+  'ANTHROPIC_AUTH_TOKEN',
+  'CLAUDE_CODE_OAUTH_TOKEN',
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+  'ANTHROPIC_MODEL',
+];
+
+export async function runDemo(options: DemoOptions, io: CommandIO): Promise<number> {
+  const projectDir = options.projectDir ?? (await mkdtemp(join(tmpdir(), 'claude-harness-demo-')));
+  const { loadScenario, startFakeAnthropic } = await import('../testing/fake-anthropic/index.js');
+  const scenario = await loadScenario(DEMO_SCENARIO);
+
+  io.out.write(
+    [
+      'claude-harness demo',
+      'The model in this demo is a recorded script (scenarios/demo.yaml) played by claude-harness’s fake',
+      'Anthropic API server on 127.0.0.1. Everything else is real: the Claude Agent SDK, the Claude Code CLI',
+      'and its tools write and run real files. No API key is used and nothing leaves this machine.',
+      '',
+    ].join('\n'),
+  );
+
+  const server = await startFakeAnthropic({ scenario, variables: { projectDir } });
+  const configDir = await mkdtemp(join(tmpdir(), 'claude-harness-demo-cli-'));
+  const config: RunConfig = {
+    projectDir,
+    specPath: DEMO_SPEC,
+    mode: 'greenfield',
+    maxIterations: 1,
+    model: DEFAULTS.model,
+    sessionTimeoutMinutes: 5,
+    stallTimeoutMinutes: DEFAULTS.stallTimeoutMinutes,
+    maxRetries: DEFAULTS.maxRetries,
+    configFile: undefined,
+  };
+  let exitCode: number;
+  try {
+    exitCode = await runSessionJob(config, io, {
+      unsetEnv: REAL_MODEL_VARIABLES,
+      engineEnv: {
+        ANTHROPIC_BASE_URL: server.url,
+        ANTHROPIC_API_KEY: 'fake-key-for-the-demo',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        // The CLI's own transcripts and settings stay out of the user's ~/.claude.
+        CLAUDE_CONFIG_DIR: configDir,
+        CLAUDE_CODE_MAX_RETRIES: '2',
+        API_TIMEOUT_MS: '60000',
+      },
+    });
+  } finally {
+    await server.close();
+  }
+
+  const failures = [...server.failures];
+  const progress = server.progress();
+  if (failures.length > 0 || progress.remainingTurns > 0) {
+    io.err.write('claude-harness: the demo did not play as recorded:\n');
+    for (const failure of failures) io.err.write(`  - ${failure}\n`);
+    if (progress.remainingTurns > 0)
+      io.err.write(`  - ${progress.remainingTurns} scripted turns were not played\n`);
+    return exitCode === ExitCode.ok ? ExitCode.failure : exitCode;
+  }
+
+  io.out.write('(Token counts and cost above are estimates for the scripted turns, not a bill.)\n');
+  io.out.write(`\nThe session left these files in ${projectDir}:\n`);
+  for (const entry of await listFiles(projectDir)) io.out.write(`  ${entry}\n`);
+  io.out.write(
+    `\nTo run on your own spec with a real model: export ANTHROPIC_API_KEY=… (or CLAUDE_CODE_OAUTH_TOKEN=…) and\n  claude-harness --project-dir ./my-app --spec app_spec.txt\n`,
+  );
+  return exitCode;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((name) => name !== '.git' && name !== '.claude').sort();
+  const out: string[] = [];
+  for (const name of names) {
+    const info = await stat(join(dir, name));
+    out.push(info.isDirectory() ? `${name}/` : `${name} (${info.size} bytes)`);
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * Spawns the built CLI (`dist/`, built by test/global-setup.ts) for the few things only a real process shows:
+ * the exit code, what reaches stdout and stderr, and the version read from package.json.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flagSyntax, runSettings } from '../../src/config/settings.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+function run(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { cwd, env: { PATH: process.env.PATH } },
+      (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('the claude-harness process', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claude-harness-cli-'));
+    await writeFile(join(dir, 'spec.md'), 'Build a todo app.\n');
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--help lists every run flag with its default, and the commands', async () => {
+    const { code, stdout, stderr } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const help = stdout.replace(/\s+/g, ' ');
+    for (const setting of runSettings()) {
+      const entry = help.slice(help.indexOf(`${flagSyntax(setting)} `)).split(' --')[0] ?? '';
+      expect(entry, setting.flag).toContain(setting.description);
+      if (setting.defaultText !== null)
+        expect(entry, setting.flag).toContain(`(default: ${setting.defaultText})`);
+    }
+    expect(help).toContain('(default: 120)');
+    expect(help).toContain('(default: 10)');
+    expect(help).toContain('(default: 3)');
+    expect(help).toContain('(default: unlimited)');
+    expect(help).toContain('(default: sonnet)');
+    expect(help).toContain('(default: greenfield)');
+    for (const command of [' run ', ' demo ', ' fake-model ']) expect(help).toContain(command);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const { code, stdout } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('an unknown flag exits 2 with one line', async () => {
+    const { code, stdout, stderr } = await run(['--colour']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe("claude-harness: unknown option '--colour'; see 'claude-harness --help'\n");
+  });
+
+  it('bad values exit 2, one line each, before anything is written', async () => {
+    const before = await readdir(dir, { recursive: true });
+    const { code, stdout, stderr } = await run(
+      ['--project-dir', 'app', '--spec', 'spec.md', '--max-iterations', 'abc', '--mode', 'fast'],
+      dir,
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')).toEqual([
+      'claude-harness: --mode must be one of greenfield, enhancement, bugfix, backlog, validation; got "fast"',
+      'claude-harness: --max-iterations must be a whole number of 1 or more; got "abc"',
+      '',
+    ]);
+    expect(await readdir(dir, { recursive: true })).toEqual(before);
+  });
+});

@@ -1,0 +1,347 @@
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PROJECT_DIR_REQUIRED, resolveRunConfig } from '../../src/config/resolve.js';
+import type { RunFlags } from '../../src/config/settings.js';
+import { CONFIG_FILE_NAME, DEFAULTS, MODES } from '../../src/config/types.js';
+import { ConfigError, HarnessError, UsageError } from '../../src/errors/index.js';
+
+let cwd: string;
+let spec: string;
+
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'claude-harness-resolve-'));
+  spec = join(cwd, 'spec.md');
+  await writeFile(spec, 'Build a todo app.\n');
+});
+
+afterEach(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+/** Every path under `dir` with its size, to prove a failed resolve wrote nothing. */
+async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const lines = await Promise.all(
+    entries.map(async (entry) => {
+      const path = join(entry.parentPath, entry.name);
+      const size = entry.isFile() ? (await stat(path)).size : '-';
+      return `${path.slice(cwd.length)} ${size}`;
+    }),
+  );
+  return lines.sort();
+}
+
+async function project(name = 'app', config?: unknown): Promise<string> {
+  const dir = join(cwd, name);
+  await mkdir(dir, { recursive: true });
+  if (config !== undefined) {
+    const text = typeof config === 'string' ? config : JSON.stringify(config);
+    await writeFile(join(dir, CONFIG_FILE_NAME), text);
+  }
+  return dir;
+}
+
+/** Resolves `flags`, expects a bad-input error and that nothing under the working directory changed. */
+async function rejects(flags: RunFlags): Promise<HarnessError> {
+  const before = await listTree(cwd);
+  const error: unknown = await resolveRunConfig({ flags, cwd, env: {} }).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(HarnessError);
+  const harnessError = error as HarnessError;
+  expect(harnessError.exitCode).toBe(2);
+  expect(await listTree(cwd)).toEqual(before);
+  return harnessError;
+}
+
+describe('resolveRunConfig: success', () => {
+  it('applies the defaults and resolves paths against the working directory', async () => {
+    const config = await resolveRunConfig({ flags: { projectDir: 'app', spec: 'spec.md' }, cwd, env: {} });
+    expect(config).toEqual({
+      projectDir: join(cwd, 'app'),
+      specPath: spec,
+      mode: DEFAULTS.mode,
+      maxIterations: undefined,
+      model: DEFAULTS.model,
+      sessionTimeoutMinutes: DEFAULTS.sessionTimeoutMinutes,
+      stallTimeoutMinutes: DEFAULTS.stallTimeoutMinutes,
+      maxRetries: DEFAULTS.maxRetries,
+      configFile: undefined,
+    });
+    // Resolving never creates the project folder; the run does.
+    await expect(stat(join(cwd, 'app'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('uses a relative --project-dir exactly as given, relative to the working directory', async () => {
+    const nested = await resolveRunConfig({
+      flags: { projectDir: 'work/my-app', spec: 'spec.md' },
+      cwd,
+      env: {},
+    });
+    expect(nested.projectDir).toBe(join(cwd, 'work', 'my-app'));
+    expect(nested.projectDir).not.toMatch(/generations/);
+
+    const sub = join(cwd, 'sub');
+    await mkdir(sub);
+    const up = await resolveRunConfig({
+      flags: { projectDir: '../up-app', spec: '../spec.md' },
+      cwd: sub,
+      env: {},
+    });
+    expect(up.projectDir).toBe(join(cwd, 'up-app'));
+    expect(up.specPath).toBe(spec);
+  });
+
+  it('keeps an absolute --project-dir as it is', async () => {
+    const dir = join(cwd, 'abs-app');
+    const config = await resolveRunConfig({ flags: { projectDir: dir, spec }, cwd: '/', env: {} });
+    expect(config.projectDir).toBe(dir);
+  });
+
+  it('parses every numeric flag and the model', async () => {
+    const config = await resolveRunConfig({
+      flags: {
+        projectDir: 'app',
+        spec: 'spec.md',
+        maxIterations: '7',
+        sessionTimeout: '30',
+        stallTimeout: '5',
+        maxRetries: '2',
+        model: 'opus',
+      },
+      cwd,
+      env: {},
+    });
+    expect(config).toMatchObject({
+      maxIterations: 7,
+      sessionTimeoutMinutes: 30,
+      stallTimeoutMinutes: 5,
+      maxRetries: 2,
+      model: 'opus',
+    });
+  });
+
+  it('takes flags over claude-harness.json over the defaults', async () => {
+    const dir = await project('app', {
+      maxIterations: 5,
+      model: 'opus',
+      stallTimeout: 20,
+      spec: 'docs/spec.md',
+    });
+    await mkdir(join(dir, 'docs'));
+    await writeFile(join(dir, 'docs', 'spec.md'), 'From the file.\n');
+
+    const fromFile = await resolveRunConfig({ flags: { projectDir: 'app' }, cwd, env: {} });
+    expect(fromFile).toMatchObject({
+      maxIterations: 5,
+      model: 'opus',
+      stallTimeoutMinutes: 20,
+      sessionTimeoutMinutes: DEFAULTS.sessionTimeoutMinutes,
+      // "spec" in the file is relative to the project folder.
+      specPath: join(dir, 'docs', 'spec.md'),
+      configFile: join(dir, CONFIG_FILE_NAME),
+    });
+
+    const withFlags = await resolveRunConfig({
+      flags: { projectDir: 'app', model: 'haiku', spec: 'spec.md' },
+      cwd,
+      env: {},
+    });
+    // --spec stays relative to the working directory even when the file names another spec.
+    expect(withFlags).toMatchObject({ model: 'haiku', maxIterations: 5, specPath: spec });
+  });
+
+  it('needs no spec in backlog and validation modes', async () => {
+    await project('app');
+    for (const mode of ['backlog', 'validation']) {
+      const config = await resolveRunConfig({ flags: { projectDir: 'app', mode }, cwd, env: {} });
+      expect(config.mode).toBe(mode);
+      expect(config.specPath).toBeUndefined();
+    }
+    const fresh = await resolveRunConfig({ flags: { projectDir: 'new-app', mode: 'backlog' }, cwd, env: {} });
+    expect(fresh.projectDir).toBe(join(cwd, 'new-app'));
+  });
+
+  it('accepts the mode from the file', async () => {
+    await project('app', { mode: 'validation' });
+    const config = await resolveRunConfig({ flags: { projectDir: 'app' }, cwd, env: {} });
+    expect(config.mode).toBe('validation');
+  });
+});
+
+describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
+  const numericFlags = [
+    { key: 'maxIterations', flag: '--max-iterations', expected: 'a whole number of 1 or more' },
+    {
+      key: 'sessionTimeout',
+      flag: '--session-timeout',
+      expected: 'a whole number of minutes from 1 to 35791',
+    },
+    { key: 'stallTimeout', flag: '--stall-timeout', expected: 'a whole number of minutes from 1 to 35791' },
+    { key: 'maxRetries', flag: '--max-retries', expected: 'a whole number of 1 or more' },
+  ] as const;
+
+  for (const { key, flag, expected } of numericFlags) {
+    for (const value of ['abc', '1.5', '0', '-3', '', '1e3', ' 4']) {
+      it(`rejects ${flag} ${JSON.stringify(value)}`, async () => {
+        const error = await rejects({ projectDir: 'app', spec: 'spec.md', [key]: value });
+        expect(error).toBeInstanceOf(UsageError);
+        expect(error.message).toBe(`${flag} must be ${expected}; got ${JSON.stringify(value)}`);
+      });
+    }
+  }
+
+  it('rejects timeouts longer than a Node timer can hold', async () => {
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md', sessionTimeout: '35792' });
+    expect(error.message).toMatch(/^--session-timeout must be a whole number of minutes from 1 to 35791/);
+  });
+
+  it('rejects an unknown mode and lists the valid ones', async () => {
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md', mode: 'greenfeild' });
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(
+      `--mode must be one of ${MODES.join(', ')}; got "greenfeild" (did you mean greenfield?)`,
+    );
+  });
+
+  it('rejects an empty --model', async () => {
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md', model: ' ' });
+    expect(error.message).toBe('--model must be a model ID or alias such as sonnet; got " "');
+  });
+
+  it('requires --project-dir', async () => {
+    const error = await rejects({ spec: 'spec.md' });
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(PROJECT_DIR_REQUIRED);
+    expect(error.message).toBe(
+      '--project-dir is required: the folder where the harness builds or extends your project',
+    );
+  });
+
+  it('rejects an empty --project-dir and a quoted ~', async () => {
+    expect((await rejects({ projectDir: '', spec: 'spec.md' })).message).toBe(
+      '--project-dir must be the path of a folder; got ""',
+    );
+    expect((await rejects({ projectDir: '~/app', spec: 'spec.md' })).message).toMatch(
+      /^--project-dir "~\/app" starts with ~, which only the shell expands/,
+    );
+  });
+
+  for (const mode of ['greenfield', 'enhancement', 'bugfix'] as const) {
+    it(`requires --spec in ${mode} mode`, async () => {
+      await project('app');
+      const error = await rejects({ projectDir: 'app', mode });
+      expect(error).toBeInstanceOf(UsageError);
+      expect(error.message).toMatch(new RegExp(`^--spec is required in ${mode} mode: pass the file`));
+      expect(error.message).toMatch(/backlog and validation modes need none$/);
+    });
+  }
+
+  it('rejects a spec file that does not exist', async () => {
+    const error = await rejects({ projectDir: 'app', spec: 'missing.md' });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      `spec file not found: ${join(cwd, 'missing.md')} (--spec "missing.md" is relative to ${cwd}); check the path`,
+    );
+  });
+
+  it('rejects a spec that is a folder', async () => {
+    await mkdir(join(cwd, 'specs'));
+    const error = await rejects({ projectDir: 'app', spec: 'specs' });
+    expect(error.message).toBe(
+      `spec ${join(cwd, 'specs')} is a folder, not a file: point --spec at the spec file itself`,
+    );
+  });
+
+  it('rejects a spec that is a broken symbolic link', async () => {
+    await symlink(join(cwd, 'gone.md'), join(cwd, 'link.md'));
+    const error = await rejects({ projectDir: 'app', spec: 'link.md' });
+    expect(error.message).toBe(
+      `spec ${join(cwd, 'link.md')} is a broken symbolic link (to ${join(cwd, 'gone.md')}): fix the link or point --spec at the real file`,
+    );
+  });
+
+  it('rejects an empty spec file', async () => {
+    await writeFile(join(cwd, 'empty.md'), ' \n\n');
+    const error = await rejects({ projectDir: 'app', spec: 'empty.md' });
+    expect(error.message).toBe(
+      `spec ${join(cwd, 'empty.md')} is empty: describe what to build in it, then run again`,
+    );
+  });
+
+  it('names the config file when its spec is missing', async () => {
+    const dir = await project('app', { spec: 'nope.md' });
+    const error = await rejects({ projectDir: 'app' });
+    const file = join(dir, CONFIG_FILE_NAME);
+    expect(error.message).toBe(
+      `spec file not found: ${join(dir, 'nope.md')} ("spec" in ${file} is relative to the project folder); check the path`,
+    );
+  });
+
+  it('rejects malformed JSON in the config file, naming the file and the position', async () => {
+    const dir = await project('app', '{\n  "model": "opus",\n}\n');
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      `${join(dir, CONFIG_FILE_NAME)} is not valid JSON at line 3, column 1 (position 21): remove the comma before '}'; fix it or delete the file`,
+    );
+  });
+
+  it('rejects an unknown config key, naming it and the valid keys', async () => {
+    const dir = await project('app', { maxIteration: 3 });
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
+    expect(error.message).toBe(
+      `${join(dir, CONFIG_FILE_NAME)}: unknown key "maxIteration" (did you mean "maxIterations"?); valid keys are $schema, spec, mode, maxIterations, model, sessionTimeout, stallTimeout, maxRetries`,
+    );
+  });
+
+  it('rejects config values of the wrong type, one line each', async () => {
+    const dir = await project('app', { maxIterations: '5', mode: 'fast', sessionTimeout: 0, model: 42 });
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
+    const file = join(dir, CONFIG_FILE_NAME);
+    expect(error.message.split('\n')).toEqual([
+      `${file}: "mode" must be one of ${MODES.join(', ')}; got "fast"`,
+      `${file}: "maxIterations" must be a whole number of 1 or more; got "5" (a string)`,
+      `${file}: "model" must be a model ID or alias such as sonnet; got 42`,
+      `${file}: "sessionTimeout" must be a whole number of minutes from 1 to 35791; got 0`,
+    ]);
+  });
+
+  it('rejects a --project-dir that is a file', async () => {
+    await writeFile(join(cwd, 'app'), 'not a folder');
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
+    expect(error.message).toBe(
+      `--project-dir ${join(cwd, 'app')} is a file, not a folder: pass the project's folder (greenfield mode creates it when missing)`,
+    );
+  });
+
+  for (const mode of ['enhancement', 'bugfix', 'validation'] as const) {
+    it(`requires an existing project folder in ${mode} mode`, async () => {
+      const error = await rejects({ projectDir: 'missing-app', spec: 'spec.md', mode });
+      expect(error.message).toBe(
+        `--project-dir ${join(cwd, 'missing-app')} does not exist: ${mode} mode works on an existing project; check the path, or use --mode greenfield to start a new one`,
+      );
+    });
+  }
+
+  it('does not add mode-dependent problems when the config file is broken', async () => {
+    await project('app', '{"mode": "enhancement", "spec": "x.md",}');
+    const error = await rejects({ projectDir: 'app' });
+    expect(error.message.split('\n')).toHaveLength(1);
+    expect(error.message).toMatch(/is not valid JSON at line 1, column 40 \(position 39\)/);
+  });
+
+  it('reports every problem at once, one line each', async () => {
+    const error = await rejects({ maxIterations: 'abc', stallTimeout: '0', spec: 'missing.md' });
+    expect(error).toBeInstanceOf(UsageError);
+    const lines = error.message.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^--max-iterations /);
+    expect(lines[1]).toMatch(/^--stall-timeout /);
+    expect(lines[2]).toBe(PROJECT_DIR_REQUIRED);
+    expect(lines[3]).toMatch(/^spec file not found: /);
+  });
+});

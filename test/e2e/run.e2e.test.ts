@@ -1,0 +1,190 @@
+/**
+ * The built `claude-harness` as a user runs it: a child process, a temp project, the real Agent SDK and
+ * Claude Code CLI, and the fake model server on 127.0.0.1 in place of the API.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseScenario, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
+import { startCli } from '../helpers/cli-process.js';
+import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+
+const initializerScenario = parseScenario(
+  JSON.stringify({
+    sessions: [
+      {
+        turns: [
+          {
+            expect: { userMessageContains: 'feature_list.json' },
+            content: [
+              { type: 'tool_use', name: 'Read', input: { file_path: '{{projectDir}}/app_spec.txt' } },
+            ],
+          },
+          {
+            expect: { lastToolResultContains: 'A todo app' },
+            content: [
+              {
+                type: 'tool_use',
+                name: 'Write',
+                input: { file_path: '{{projectDir}}/feature_list.json', content: '[]\n' },
+              },
+            ],
+          },
+          {
+            content: [{ type: 'tool_use', name: 'Bash', input: { command: 'ls', description: 'list' } }],
+          },
+          {
+            expect: { lastToolResultContains: 'feature_list.json' },
+            content: [{ type: 'text', text: 'Set up.' }],
+          },
+        ],
+      },
+    ],
+  }),
+  'initializer.json',
+);
+
+describe('claude-harness run (built CLI, real SDK, fake model)', () => {
+  it('copies the spec, runs the initializer session and exits 0', async () => {
+    await using work = await tempDir('ch-run-');
+    await using config = await tempDir('ch-cfg-');
+    const projectDir = join(work.path, 'my-app');
+    await writeFile(join(work.path, 'spec.md'), 'A todo app.\n');
+    const server = await startFakeAnthropic({ scenario: initializerScenario, variables: { projectDir } });
+    try {
+      // --project-dir is relative, and must be used exactly as given (relative to the cwd).
+      const cli = startCli(['--project-dir', 'my-app', '--spec', 'spec.md', '--max-iterations', '1'], {
+        cwd: work.path,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) },
+      });
+      const { code, stdout, stderr } = await cli.done;
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      server.assertComplete();
+      expect(await readFile(join(projectDir, 'app_spec.txt'), 'utf8')).toBe('A todo app.\n');
+      expect(await readFile(join(projectDir, 'feature_list.json'), 'utf8')).toBe('[]\n');
+      expect(stdout).toContain(`project ${projectDir}`);
+      expect(stdout).toMatch(/▶ session 1 \(initializer\) started/);
+      expect(stdout).toContain('→ Read app_spec.txt');
+      expect(stdout).toContain('→ Write feature_list.json');
+      expect(stdout).toContain('→ Bash ls');
+      expect(stdout).toMatch(/✓ session 1 \(initializer\) finished: 4 turns/);
+      // The model saw the initializer prompt and the requested model alias resolved to a Sonnet id.
+      expect(server.requests.find((r) => r.kind === 'agent')?.model).toMatch(/sonnet/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses to start without credentials: exit 2, one line, nothing written', async () => {
+    await using work = await tempDir('ch-run-');
+    await writeFile(join(work.path, 'spec.md'), 'A todo app.\n');
+    const cli = startCli(['--project-dir', 'my-app', '--spec', 'spec.md'], {
+      cwd: work.path,
+      env: { PATH: process.env.PATH },
+    });
+    const { code, stdout, stderr } = await cli.done;
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/ANTHROPIC_API_KEY/);
+    expect(stderr).toMatch(/CLAUDE_CODE_OAUTH_TOKEN/);
+    expect(await readdir(work.path)).toEqual(['spec.md']);
+  });
+
+  it('Ctrl+C stops the session and its CLI, says what was kept, and exits 130', async () => {
+    await using work = await tempDir('ch-run-');
+    await using config = await tempDir('ch-cfg-');
+    const projectDir = join(work.path, 'app');
+    await mkdir(projectDir);
+    await writeFile(join(work.path, 'spec.md'), 'A todo app.\n');
+    const marker = `${process.pid}77${Date.now()}`;
+    const scenario = parseScenario(
+      JSON.stringify({
+        sessions: [
+          {
+            turns: [
+              {
+                content: [
+                  {
+                    type: 'tool_use',
+                    name: 'Bash',
+                    input: {
+                      command: `echo started && node -e "setInterval(() => {}, 1000)" ${marker}`,
+                      description: 'x',
+                    },
+                  },
+                ],
+              },
+              { content: [{ type: 'text', text: 'unreachable' }] },
+            ],
+          },
+        ],
+      }),
+      'long.json',
+    );
+    const server = await startFakeAnthropic({ scenario });
+    try {
+      const cli = startCli(['--project-dir', projectDir, '--spec', join(work.path, 'spec.md')], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) },
+      });
+      await cli.waitForOutput('→ Bash');
+      await waitFor(() => pgrep(marker).length > 0);
+      cli.child.kill('SIGINT');
+      const { code, stderr } = await cli.done;
+      expect(code).toBe(130);
+      expect(stderr).toContain('Stopping');
+      expect(stderr).toContain(`What the agent wrote so far is kept in ${projectDir}`);
+      expect(pgrep(marker)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('claude-harness demo', () => {
+  it('runs the bundled scenario through the real CLI, says the model is a script, and leaves working files', async () => {
+    await using work = await tempDir('ch-demo-');
+    const cli = startCli(['demo', '--project-dir', work.path], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ANTHROPIC_API_KEY: 'must-not-be-used' },
+    });
+    const { code, stdout, stderr } = await cli.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('recorded script');
+    expect(stdout).toContain('→ Bash node greet.js Ada && node --test greet.test.js');
+    expect(stdout).toContain('│ Hello, Ada!');
+    const files = await readdir(work.path);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'app_spec.txt',
+        'greet.js',
+        'greet.test.js',
+        'feature_list.json',
+        'claude-progress.txt',
+      ]),
+    );
+    // What the scripted session wrote really works.
+    expect(execFileSync(process.execPath, ['greet.js', 'Grace'], { cwd: work.path, encoding: 'utf8' })).toBe(
+      'Hello, Grace!\n',
+    );
+    expect(JSON.parse(await readFile(join(work.path, 'feature_list.json'), 'utf8'))).toHaveLength(2);
+  });
+});
+
+function pgrep(marker: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
