@@ -188,3 +188,44 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describe('claude-harness fake-model', () => {
+  it('prints its URL first, serves the scenario to a real client, and on Ctrl+C prints a summary and exits 0', async () => {
+    await using work = await tempDir('ch-fake-');
+    const scenarioPath = join(work.path, 'hello.yaml');
+    await writeFile(
+      scenarioPath,
+      'sessions:\n  - turns:\n      - content:\n          - { type: text, text: "Hello from the script" }\n',
+    );
+    const cli = startCli(['fake-model', '--scenario', scenarioPath, '--port', '0']);
+    await cli.waitForOutput('\n');
+    const url = cli.stdout().split('\n')[0] ?? '';
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const client = new Anthropic({ baseURL: url, apiKey: 'any', maxRetries: 0 });
+    const message = await client.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 100,
+      tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello from the script' }]);
+
+    cli.child.kill('SIGINT');
+    const { code, stdout } = await cli.done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/1 (agent )?request/);
+  });
+
+  it('rejects a broken scenario with one line and exit 2', async () => {
+    await using work = await tempDir('ch-fake-');
+    const scenarioPath = join(work.path, 'bad.yaml');
+    await writeFile(scenarioPath, 'sessions:\n  - turns: []\n');
+    const { code, stdout, stderr } = await startCli(['fake-model', '--scenario', scenarioPath]).done;
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^claude-harness: Scenario file .*bad\.yaml.*turns/);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});

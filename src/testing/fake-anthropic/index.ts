@@ -4,6 +4,8 @@
  */
 
 export { type FakeModelCommandOptions, runFakeModelCommand } from './command.js';
+export type { RecordedRequest, RequestKind, RequestOutcome } from './recording.js';
+export { BEYOND_SCENARIO_TEXT, EXPECTATION_FAILED_PREFIX, SIDE_REQUEST_TEXT } from './replies.js';
 export {
   FAULT_TYPES,
   type FaultType,
@@ -18,15 +20,5 @@ export {
   type ScenarioTurn,
   scenarioSchema,
 } from './scenario.js';
-export {
-  BEYOND_SCENARIO_TEXT,
-  EXPECTATION_FAILED_PREFIX,
-  type FakeAnthropicProgress,
-  type FakeAnthropicServer,
-  type RecordedRequest,
-  type RequestKind,
-  type RequestOutcome,
-  SIDE_REQUEST_TEXT,
-  type StartFakeAnthropicOptions,
-  startFakeAnthropic,
-} from './server.js';
+export { type FakeAnthropicServer, type StartFakeAnthropicOptions, startFakeAnthropic } from './server.js';
+export type { FakeAnthropicProgress } from './turn-ledger.js';
