@@ -6,43 +6,22 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
+import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { startCli } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { bash, finalText, oneSession, tool } from '../helpers/scenarios.js';
 
-const initializerScenario = parseScenario(
-  JSON.stringify({
-    sessions: [
-      {
-        turns: [
-          {
-            expect: { userMessageContains: 'feature_list.json' },
-            content: [
-              { type: 'tool_use', name: 'Read', input: { file_path: '{{projectDir}}/app_spec.txt' } },
-            ],
-          },
-          {
-            expect: { lastToolResultContains: 'A todo app' },
-            content: [
-              {
-                type: 'tool_use',
-                name: 'Write',
-                input: { file_path: '{{projectDir}}/feature_list.json', content: '[]\n' },
-              },
-            ],
-          },
-          {
-            content: [{ type: 'tool_use', name: 'Bash', input: { command: 'ls', description: 'list' } }],
-          },
-          {
-            expect: { lastToolResultContains: 'feature_list.json' },
-            content: [{ type: 'text', text: 'Set up.' }],
-          },
-        ],
-      },
-    ],
-  }),
-  'initializer.json',
+const initializerScenario = oneSession(
+  {
+    expect: { userMessageContains: 'feature_list.json' },
+    content: [tool('Read', { file_path: '{{projectDir}}/app_spec.txt' })],
+  },
+  {
+    expect: { lastToolResultContains: 'A todo app' },
+    content: [tool('Write', { file_path: '{{projectDir}}/feature_list.json', content: '[]\n' })],
+  },
+  { content: [bash('ls')] },
+  finalText('Set up.', { lastToolResultContains: 'feature_list.json' }),
 );
 
 describe('claude-harness run (built CLI, real SDK, fake model)', () => {
@@ -100,29 +79,9 @@ describe('claude-harness run (built CLI, real SDK, fake model)', () => {
     await mkdir(projectDir);
     await writeFile(join(work.path, 'spec.md'), 'A todo app.\n');
     const marker = `${process.pid}77${Date.now()}`;
-    const scenario = parseScenario(
-      JSON.stringify({
-        sessions: [
-          {
-            turns: [
-              {
-                content: [
-                  {
-                    type: 'tool_use',
-                    name: 'Bash',
-                    input: {
-                      command: `echo started && node -e "setInterval(() => {}, 1000)" ${marker}`,
-                      description: 'x',
-                    },
-                  },
-                ],
-              },
-              { content: [{ type: 'text', text: 'unreachable' }] },
-            ],
-          },
-        ],
-      }),
-      'long.json',
+    const scenario = oneSession(
+      { content: [bash(`echo started && node -e "setInterval(() => {}, 1000)" ${marker}`)] },
+      finalText('unreachable'),
     );
     const server = await startFakeAnthropic({ scenario });
     try {

@@ -6,8 +6,9 @@ import type { EngineEvent } from '../../src/engine/events.js';
 import { isAlive, listProcesses } from '../../src/engine/process-tree.js';
 import { runSession } from '../../src/engine/session.js';
 import { chooseSandbox } from '../../src/session/sandbox.js';
-import { parseScenario, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
+import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { bash, finalText, oneSession, text, tool } from '../helpers/scenarios.js';
 
 // The real Agent SDK and its bundled Claude Code CLI, driven by the fake model server.
 
@@ -37,40 +38,18 @@ describe('runSession against the fake model', () => {
   it('runs a scripted session that writes a file and runs Bash; a PreToolUse hook sees both calls', async () => {
     await using project = await tempDir('ch-proj-');
     await using config = await tempDir('ch-cfg-');
-    const scenario = parseScenario(
-      JSON.stringify({
-        sessions: [
-          {
-            turns: [
-              {
-                content: [
-                  { type: 'text', text: 'Writing the file.' },
-                  {
-                    type: 'tool_use',
-                    name: 'Write',
-                    input: { file_path: '{{projectDir}}/hello.txt', content: 'hello from the fake model\n' },
-                  },
-                ],
-              },
-              {
-                expect: { lastToolResultContains: 'hello.txt' },
-                content: [
-                  {
-                    type: 'tool_use',
-                    name: 'Bash',
-                    input: { command: 'cat hello.txt && echo ran > ran.txt', description: 'show it' },
-                  },
-                ],
-              },
-              {
-                expect: { lastToolResultContains: 'hello from the fake model' },
-                content: [{ type: 'text', text: 'All done.' }],
-              },
-            ],
-          },
+    const scenario = oneSession(
+      {
+        content: [
+          text('Writing the file.'),
+          tool('Write', { file_path: '{{projectDir}}/hello.txt', content: 'hello from the fake model\n' }),
         ],
-      }),
-      'inline.json',
+      },
+      {
+        expect: { lastToolResultContains: 'hello.txt' },
+        content: [bash('cat hello.txt && echo ran > ran.txt')],
+      },
+      finalText('All done.', { lastToolResultContains: 'hello from the fake model' }),
     );
     const server = await startFakeAnthropic({ scenario, variables: { projectDir: project.path } });
     const hookCalls: { tool: string; input: unknown }[] = [];
@@ -125,29 +104,9 @@ describe('runSession against the fake model', () => {
     await using project = await tempDir('ch-proj-');
     await using config = await tempDir('ch-cfg-');
     const marker = `${Date.now()}4242`;
-    const scenario = parseScenario(
-      JSON.stringify({
-        sessions: [
-          {
-            turns: [
-              {
-                content: [
-                  {
-                    type: 'tool_use',
-                    name: 'Bash',
-                    input: {
-                      command: `node -e "setInterval(() => {}, 1000)" ${marker} && echo started`,
-                      description: 'a long-running command',
-                    },
-                  },
-                ],
-              },
-              { content: [{ type: 'text', text: 'never reached' }] },
-            ],
-          },
-        ],
-      }),
-      'inline.json',
+    const scenario = oneSession(
+      { content: [bash(`node -e "setInterval(() => {}, 1000)" ${marker} && echo started`)] },
+      finalText('never reached'),
     );
     const server = await startFakeAnthropic({ scenario });
     const abort = new AbortController();
@@ -191,14 +150,7 @@ describe('runSession against the fake model', () => {
   it('ends with an error result when the API keeps failing', async () => {
     await using project = await tempDir('ch-proj-');
     await using config = await tempDir('ch-cfg-');
-    const scenario = parseScenario(
-      JSON.stringify({
-        sessions: [
-          { turns: [{ fault: { type: 'overloaded', times: 5 }, content: [{ type: 'text', text: 'x' }] }] },
-        ],
-      }),
-      'inline.json',
-    );
+    const scenario = oneSession({ fault: { type: 'overloaded', times: 5 }, content: [text('x')] });
     const server = await startFakeAnthropic({ scenario });
     try {
       const events = await collect(
@@ -230,29 +182,9 @@ describe('runSession against the fake model', () => {
     await using config = await tempDir('ch-cfg-');
     // Not under $TMPDIR: the sandbox lets Bash write to the project and to $TMPDIR.
     await using outside = await tempDir('ch-outside-', '/var/tmp');
-    const scenario = parseScenario(
-      JSON.stringify({
-        sessions: [
-          {
-            turns: [
-              {
-                content: [
-                  {
-                    type: 'tool_use',
-                    name: 'Bash',
-                    input: {
-                      command: `echo inside > inside.txt; echo escaped > ${outside.path}/escaped.txt`,
-                      description: 'write in and out',
-                    },
-                  },
-                ],
-              },
-              { content: [{ type: 'text', text: 'done' }] },
-            ],
-          },
-        ],
-      }),
-      'inline.json',
+    const scenario = oneSession(
+      { content: [bash(`echo inside > inside.txt; echo escaped > ${outside.path}/escaped.txt`)] },
+      finalText('done'),
     );
     const server = await startFakeAnthropic({ scenario });
     try {
