@@ -112,7 +112,7 @@ describe('claude-harness demo', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('recorded script');
-    expect(stdout).toContain('→ Bash node greet.js Ada && node --test greet.test.js');
+    expect(stdout).toContain('→ Bash node greet.js Ada && node --test --test-reporter=spec greet.test.js');
     expect(stdout).toContain('│ Hello, Ada!');
     const files = await readdir(work.path);
     expect(files).toEqual(
