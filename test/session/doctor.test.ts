@@ -1,0 +1,100 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { CommandIO } from '../../src/cli/io.js';
+import { type DoctorDeps, runDoctorCommand } from '../../src/session/doctor.js';
+import { chooseSandbox } from '../../src/session/sandbox.js';
+import { tempDir } from '../helpers/engine-env.js';
+
+function captureIO(env: NodeJS.ProcessEnv): { io: CommandIO; output: () => string } {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  const io: CommandIO = {
+    out,
+    err: new PassThrough(),
+    env,
+    signal: new AbortController().signal,
+    cwd: process.cwd(),
+  };
+  return { io, output: () => text };
+}
+
+const FAKE_KEY = 'sk-ant-doctor-test-value-0123456789';
+const sandboxAvailable = chooseSandbox(process.env).settings !== undefined;
+
+describe('runDoctorCommand', () => {
+  it('prints one line per check and exits 0 when everything required is in place', async () => {
+    await using project = await tempDir('ch-proj-');
+    const { io, output } = captureIO({
+      ...process.env,
+      ANTHROPIC_API_KEY: FAKE_KEY,
+      CLAUDE_CODE_OAUTH_TOKEN: '',
+    });
+    const code = await runDoctorCommand({ projectDir: project.path }, io, {
+      chromiumPath: '/nonexistent/chromium',
+    });
+    const lines = output().trimEnd().split('\n');
+    expect(lines[0]).toBe(`✓ Node.js ${process.versions.node}`);
+    expect(lines[1]).toMatch(/^✓ Agent SDK \d+\.\d+\.\d+$/);
+    expect(lines[2]).toMatch(/^✓ Claude Code \d+\.\d+\.\d+ \(@anthropic-ai\/claude-agent-sdk-linux-/);
+    expect(lines[3]).toBe('✓ credentials: ANTHROPIC_API_KEY is set');
+    expect(lines[4]).toMatch(/^✓ git \d/);
+    expect(output()).not.toContain(FAKE_KEY);
+    expect(lines).toContain(
+      '✗ Chromium not found at /nonexistent/chromium, needed only for browser tests (optional) — fix: sudo apt-get install -y chromium',
+    );
+    if (sandboxAvailable) {
+      expect(lines[5]).toMatch(/^✓ bubblewrap \d/);
+      expect(lines[6]).toMatch(/^✓ socat \d/);
+      expect(lines[7]).toMatch(/^✓ sandbox confines Bash \(probe took \d+\.\d s\)$/);
+      expect(lines.at(-1)).toBe('Everything claude-harness needs is in place.');
+      expect(code).toBe(0);
+    } else {
+      expect(output()).toMatch(/✗ sandbox probe: not run .* — fix: sudo apt-get install -y/);
+      expect(code).toBe(1);
+    }
+  });
+
+  it('gives the fix for each failed check and exits 1', async () => {
+    const { io, output } = captureIO({ PATH: '/nonexistent' });
+    const code = await runDoctorCommand({}, io, { nodeVersion: '20.18.3', platform: 'linux' });
+    const text = output();
+    expect(text).toContain('✗ Node.js 20.18.3 is too old (20.19 or newer is needed) — fix: install Node.js');
+    expect(text).toContain('✗ credentials: none found — fix: export ANTHROPIC_API_KEY=…');
+    expect(text).toContain('✗ git: not found — fix: sudo apt-get install -y git');
+    expect(text).toContain('✗ bubblewrap: not found — fix: sudo apt-get install -y bubblewrap');
+    expect(text).toContain('✗ socat: not found — fix: sudo apt-get install -y socat');
+    expect(text).toContain(
+      '✗ sandbox probe: not run (bubblewrap and socat are needed) — fix: sudo apt-get install -y bubblewrap socat',
+    );
+    expect(text.trimEnd().split('\n').at(-1)).toBe('6 required checks failed: see the fixes above.');
+    expect(code).toBe(1);
+  });
+
+  it('reports a sandbox that does not confine, with the probe’s fix', async () => {
+    const probe: DoctorDeps['probe'] = async () => ({
+      ok: false,
+      reason: 'the sandbox does not confine Bash: a write to /var/tmp/x (outside the project) succeeded',
+      fix: 'unset CLAUDE_CODE_SUBPROCESS_ENV_SCRUB',
+      durationMs: 900,
+    });
+    const { io, output } = captureIO({
+      ...process.env,
+      ANTHROPIC_API_KEY: FAKE_KEY,
+      PATH: process.env.PATH ?? '',
+    });
+    const code = await runDoctorCommand({}, io, {
+      probe,
+      platform: 'darwin',
+      chromiumPath: process.execPath,
+    });
+    expect(output()).toContain(
+      '✗ sandbox: the sandbox does not confine Bash: a write to /var/tmp/x (outside the project) succeeded — fix: unset CLAUDE_CODE_SUBPROCESS_ENV_SCRUB',
+    );
+    expect(output()).toContain(`✓ Chromium ${process.execPath}, for browser tests (optional)`);
+    expect(output()).not.toContain('bubblewrap');
+    expect(code).toBe(1);
+  });
+});
