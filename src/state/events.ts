@@ -1,0 +1,77 @@
+/**
+ * `.claude-harness/events.jsonl`: one JSON line per harness event (`{ v: 1, at, type, … }`), for people and
+ * tools that follow a run. Each line is written with a single write(2) on a file opened with O_APPEND, so
+ * lines from several processes never interleave and a crash loses at most the line being written.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { eventsPath, harnessDir } from './paths.js';
+
+export const EVENT_LOG_VERSION = 1;
+
+export interface EventInput {
+  type: string;
+  /** ISO time; now by default. */
+  at?: string;
+  [field: string]: unknown;
+}
+
+export interface EventRecord {
+  v: number;
+  at: string;
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface EventLog {
+  readonly path: string;
+  /** Appends one line. Synchronous, so it also works in an exit handler. Callers redact secrets first. */
+  append(record: EventInput): void;
+  /** Every complete line, in order; a torn last line (from a crash) is skipped. */
+  read(): EventRecord[];
+}
+
+export function openEventLog(projectDir: string, options: { now?: () => Date } = {}): EventLog {
+  const path = eventsPath(projectDir);
+  const now = options.now ?? (() => new Date());
+  let dirReady = false;
+  return {
+    path,
+    append(record) {
+      // `v`, `at` and `type` lead every line and cannot be overridden by a field.
+      const { type, at, v: _v, ...fields } = record;
+      const line = `${JSON.stringify({ v: EVENT_LOG_VERSION, at: at ?? now().toISOString(), type, ...fields })}\n`;
+      if (!dirReady) {
+        mkdirSync(harnessDir(projectDir), { recursive: true });
+        dirReady = true;
+      }
+      const fd = openSync(path, 'a');
+      try {
+        const bytes = Buffer.from(line, 'utf8');
+        let written = writeSync(fd, bytes);
+        // A short write only happens when the disk is full; finish the line rather than leave it torn.
+        while (written < bytes.length) written += writeSync(fd, bytes, written);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    read() {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+      const records: EventRecord[] = [];
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        try {
+          records.push(JSON.parse(line) as EventRecord);
+        } catch {
+          // A line cut short by a crash; the rest of the log is still good.
+        }
+      }
+      return records;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openEventLog } from '../../src/state/events.js';
+import { distModule, runNode } from './helpers.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'events-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('events.jsonl', () => {
+  it('writes one versioned JSON line per event', async () => {
+    const log = openEventLog(dir, { now: () => new Date('2026-11-25T10:00:00.000Z') });
+    expect(log.read()).toEqual([]);
+    log.append({ type: 'session_start', session: 1, kind: 'initializer' });
+    log.append({ type: 'session_end', at: '2026-11-25T10:05:00.000Z', session: 1, outcome: 'passed', v: 99 });
+    const text = await readFile(join(dir, '.claude-harness', 'events.jsonl'), 'utf8');
+    expect(text).toBe(
+      '{"v":1,"at":"2026-11-25T10:00:00.000Z","type":"session_start","session":1,"kind":"initializer"}\n' +
+        '{"v":1,"at":"2026-11-25T10:05:00.000Z","type":"session_end","session":1,"outcome":"passed"}\n',
+    );
+    expect(log.read().map((e) => e.type)).toEqual(['session_start', 'session_end']);
+  });
+
+  it('keeps a multi-line value on one line', () => {
+    const log = openEventLog(dir);
+    log.append({ type: 'note', text: 'a\nb' });
+    expect(log.read()).toMatchObject([{ type: 'note', text: 'a\nb' }]);
+  });
+
+  it('skips a line torn by a crash', async () => {
+    const log = openEventLog(dir);
+    log.append({ type: 'one' });
+    await appendFile(log.path, '{"v":1,"type":"tw');
+    expect(log.read().map((e) => e.type)).toEqual(['one']);
+  });
+
+  it('never interleaves lines written by several processes at once', async () => {
+    const lines = 200;
+    const script = `
+      const { openEventLog } = await import(${JSON.stringify(distModule('state/events.js'))});
+      const log = openEventLog(process.argv[1]);
+      const padding = 'x'.repeat(2000);
+      for (let i = 0; i < ${lines}; i++) log.append({ type: 'tick', writer: process.argv[2], i, padding });
+    `;
+    const results = await Promise.all(['a', 'b', 'c'].map((w) => runNode(script, [dir, w])));
+    for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
+    const text = await readFile(openEventLog(dir).path, 'utf8');
+    const parsed = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { writer: string; i: number });
+    expect(parsed).toHaveLength(3 * lines);
+    for (const writer of ['a', 'b', 'c']) {
+      expect(parsed.filter((e) => e.writer === writer).map((e) => e.i)).toEqual([...Array(lines).keys()]);
+    }
+  });
+});
