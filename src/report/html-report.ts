@@ -1,0 +1,700 @@
+/**
+ * `claude-harness report`: one self-contained HTML file about a run — charts of features passing over
+ * sessions, cost and tokens per session and per feature, time per feature, attempts and skips,
+ * regressions, tamper and policy-denial events — and the feature table with its proof records.
+ *
+ * Self-contained means nothing is fetched when it is viewed: the CSS is inline, the charts are inline SVG
+ * (charts.ts), there is no script at all, and a Content-Security-Policy forbids any network load. Every
+ * string from the project (descriptions, reasons, commands) is escaped, and secrets are redacted.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import writeFileAtomic from 'write-file-atomic';
+import type { CommandIO } from '../cli/io.js';
+import { ExitCode } from '../errors/index.js';
+import type { IdentifiedFeature } from '../ledger/feature-list.js';
+import type { EventRecord } from '../state/events.js';
+import { eventsPath, harnessDir } from '../state/paths.js';
+import type { SessionOutcome } from '../state/schema.js';
+import { barChart, COLORS, escapeHtml, formatNumber, lineChart, stackedBarChart } from './charts.js';
+import { usd } from './cost.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { formatDuration, loadProject, type ProjectSnapshot } from './status.js';
+
+export const REPORT_FILE = 'report.html';
+export const PROOFS_FILE = 'proofs.json';
+
+/** Event types the report reads; the others (tool calls and results, most of the log) are not parsed. */
+const REPORT_EVENT_TYPES = new Set([
+  'run_start',
+  'run_end',
+  'session_start',
+  'session_end',
+  'feature_passed',
+  'feature_skipped',
+  'features_reset',
+  'tamper',
+  'policy_denial',
+  'regression',
+  'checkpoint',
+  'checkpoint_blocked',
+  'budget_stop',
+]);
+
+/** One proof record: the test run that showed a feature passing (`.claude-harness/proofs.json`). */
+export interface ProofRecord {
+  command?: string;
+  exitCode?: number;
+  durationMs?: number;
+  /** Test counts, e.g. `{ passed: 12, failed: 0 }`. */
+  counts?: Record<string, number>;
+  commit?: string;
+  at?: string;
+}
+
+export interface ReportData {
+  snapshot: ProjectSnapshot;
+  events: EventRecord[];
+  proofs: Record<string, ProofRecord>;
+  /** Why proofs.json was not used, when it exists but could not be read. */
+  proofsProblem: string | undefined;
+}
+
+export async function collectReportData(projectDir: string): Promise<ReportData> {
+  const snapshot = await loadProject(projectDir);
+  const [events, proofs] = await Promise.all([
+    readReportEvents(snapshot.projectDir),
+    readProofs(snapshot.projectDir),
+  ]);
+  return { snapshot, events, ...proofs };
+}
+
+/** The events the report uses, streamed line by line so a large log is never held whole. */
+export async function readReportEvents(projectDir: string): Promise<EventRecord[]> {
+  const events: EventRecord[] = [];
+  const stream = createReadStream(eventsPath(projectDir), { encoding: 'utf8' });
+  const opened = new Promise<boolean>((resolveOpen, reject) => {
+    stream.once('open', () => resolveOpen(true));
+    stream.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' ? resolveOpen(false) : reject(error),
+    );
+  });
+  if (!(await opened)) return events;
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    // Records start `{"v":1,"at":"…","type":"…"`: read the type before parsing the whole line.
+    const type = /"type":"([a-z_]+)"/.exec(line.slice(0, 120))?.[1];
+    if (type === undefined || !REPORT_EVENT_TYPES.has(type)) continue;
+    try {
+      const record = JSON.parse(line) as EventRecord;
+      if (typeof record === 'object' && record !== null && record.type === type) events.push(record);
+    } catch {
+      // A line torn by a crash.
+    }
+  }
+  return events;
+}
+
+/**
+ * `.claude-harness/proofs.json`, assumed `{ proofs: { [featureId]: { command, exitCode, durationMs,
+ * counts, commit, at } } }`. Absent: no proofs. Unreadable: no proofs and a note in the report.
+ */
+export async function readProofs(
+  projectDir: string,
+): Promise<{ proofs: Record<string, ProofRecord>; proofsProblem: string | undefined }> {
+  let text: string;
+  try {
+    text = await readFile(join(harnessDir(projectDir), PROOFS_FILE), 'utf8');
+  } catch {
+    return { proofs: {}, proofsProblem: undefined };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { proofs: {}, proofsProblem: `${PROOFS_FILE} is not valid JSON` };
+  }
+  const table = (data as { proofs?: unknown } | null)?.proofs;
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+    return { proofs: {}, proofsProblem: `${PROOFS_FILE} has no "proofs" object` };
+  }
+  const proofs: Record<string, ProofRecord> = {};
+  for (const [id, value] of Object.entries(table)) {
+    if (typeof value !== 'object' || value === null) continue;
+    const v = value as Record<string, unknown>;
+    const proof: ProofRecord = {};
+    if (typeof v.command === 'string') proof.command = v.command;
+    if (typeof v.exitCode === 'number') proof.exitCode = v.exitCode;
+    if (typeof v.durationMs === 'number') proof.durationMs = v.durationMs;
+    if (typeof v.commit === 'string') proof.commit = v.commit;
+    if (typeof v.at === 'string') proof.at = v.at;
+    if (typeof v.counts === 'object' && v.counts !== null) {
+      const counts = Object.entries(v.counts).filter((e): e is [string, number] => typeof e[1] === 'number');
+      if (counts.length > 0) proof.counts = Object.fromEntries(counts);
+    }
+    proofs[id] = proof;
+  }
+  return { proofs, proofsProblem: undefined };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What the charts show
+
+export interface SessionRow {
+  number: number;
+  kind: 'initializer' | 'coding';
+  featureId: string | undefined;
+  outcome: SessionOutcome;
+  reason: string | undefined;
+  startedAt: string;
+  durationMs: number;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  turns: number;
+  toolCalls: number | undefined;
+  denials: number;
+  tamper: number;
+  regressions: number;
+  /** Features passing after this session. */
+  passingAfter: number;
+}
+
+export interface FeatureRow {
+  feature: IdentifiedFeature;
+  status: 'passing' | 'skipped' | 'failing' | 'pending';
+  attempts: number;
+  sessions: number;
+  costUsd: number;
+  durationMs: number;
+  skipReason: string | undefined;
+  regressions: number;
+  proof: ProofRecord | undefined;
+}
+
+export interface NotableEvent {
+  at: string;
+  type: 'policy_denial' | 'tamper' | 'regression' | 'checkpoint_blocked' | 'budget_stop';
+  session: number | undefined;
+  featureId: string | undefined;
+  text: string;
+}
+
+export interface ReportModel {
+  sessions: SessionRow[];
+  features: FeatureRow[];
+  notable: NotableEvent[];
+  denialsByRule: { guard: string; rule: string; count: number }[];
+}
+
+/** Pure: the rows and series of the report from what was read. */
+export function buildReportModel(data: ReportData, now: Date): ReportModel {
+  const { state, features } = data.snapshot;
+  // A session still `running` counts up to the last recorded activity, not to now: when its harness died
+  // long ago, now would inflate its time.
+  const lastActivityMs = Math.max(
+    Date.parse(data.events.at(-1)?.at ?? ''),
+    ...state.sessions.map((s) => Date.parse(s.endedAt ?? s.startedAt)),
+    Number.NEGATIVE_INFINITY,
+  );
+  const untilMs = Number.isFinite(lastActivityMs) ? Math.min(lastActivityMs, now.getTime()) : now.getTime();
+
+  // Events without a session number happen inside the session that is open when they are written.
+  const perSession = new Map<
+    number,
+    { toolCalls?: number; denials: number; tamper: number; regressions: Set<string> }
+  >();
+  const bucket = (n: number) => {
+    let b = perSession.get(n);
+    if (b === undefined) {
+      b = { denials: 0, tamper: 0, regressions: new Set() };
+      perSession.set(n, b);
+    }
+    return b;
+  };
+  const notable: NotableEvent[] = [];
+  const rules = new Map<string, { guard: string; rule: string; count: number }>();
+  let open: number | undefined;
+  for (const e of data.events) {
+    const session = typeof e.session === 'number' ? e.session : open;
+    const featureId = typeof e.featureId === 'string' ? e.featureId : undefined;
+    switch (e.type) {
+      case 'session_start':
+        open = session;
+        break;
+      case 'session_end':
+        if (session !== undefined && typeof e.toolCalls === 'number') bucket(session).toolCalls = e.toolCalls;
+        open = undefined;
+        break;
+      case 'run_end':
+        open = undefined;
+        break;
+      case 'policy_denial': {
+        if (session !== undefined) bucket(session).denials++;
+        const guard = str(e.guard) || 'guard';
+        const rule = str(e.rule) || 'rule';
+        const key = `${guard}\u0000${rule}`;
+        const entry = rules.get(key) ?? { guard, rule, count: 0 };
+        entry.count++;
+        rules.set(key, entry);
+        notable.push({
+          at: e.at,
+          type: 'policy_denial',
+          session,
+          featureId,
+          text: `${guard}/${rule} refused ${str(e.tool)}: ${str(e.reason)}`,
+        });
+        break;
+      }
+      case 'tamper': {
+        if (session !== undefined) bucket(session).tamper++;
+        const changes = Array.isArray(e.changes) ? e.changes.map(String).join('; ') : '';
+        notable.push({
+          at: e.at,
+          type: 'tamper',
+          session,
+          featureId,
+          text: `feature list changes undone: ${changes}`,
+        });
+        break;
+      }
+      case 'regression':
+        if (session !== undefined && featureId !== undefined) bucket(session).regressions.add(featureId);
+        notable.push({
+          at: e.at,
+          type: 'regression',
+          session,
+          featureId,
+          text: `${featureId ?? 'a feature'} no longer passes${str(e.reason) ? `: ${str(e.reason)}` : ''}`,
+        });
+        break;
+      case 'checkpoint_blocked':
+        notable.push({
+          at: e.at,
+          type: 'checkpoint_blocked',
+          session,
+          featureId,
+          text: `checkpoint not committed, secrets in the changes: ${str(e.hits)}`,
+        });
+        break;
+      case 'budget_stop':
+        notable.push({
+          at: e.at,
+          type: 'budget_stop',
+          session,
+          featureId,
+          text: `--${str(e.limit)}: ${str(e.reason)}`,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Features passing over sessions: those passing that no session is known to have passed were passing
+  // from the start (or were passed outside the harness); each passed coding session adds its feature, a
+  // regression takes it away again.
+  const passedInSession = new Set(
+    state.sessions.filter((s) => s.kind === 'coding' && s.outcome === 'passed').map((s) => s.featureId),
+  );
+  const passing = new Set(features.filter((f) => f.passes && !passedInSession.has(f.id)).map((f) => f.id));
+  const sessions: SessionRow[] = state.sessions.map((s) => {
+    const b = perSession.get(s.number);
+    for (const id of b?.regressions ?? []) passing.delete(id);
+    if (s.kind === 'coding' && s.outcome === 'passed' && s.featureId !== undefined) passing.add(s.featureId);
+    const start = Date.parse(s.startedAt);
+    const end = s.endedAt === undefined ? untilMs : Date.parse(s.endedAt);
+    return {
+      number: s.number,
+      kind: s.kind,
+      featureId: s.featureId,
+      outcome: s.outcome,
+      reason: s.reason,
+      startedAt: s.startedAt,
+      durationMs: Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, end - start) : 0,
+      costUsd: s.costUsd,
+      inputTokens: s.tokens.input,
+      outputTokens: s.tokens.output,
+      turns: s.turns,
+      toolCalls: b?.toolCalls,
+      denials: b?.denials ?? 0,
+      tamper: b?.tamper ?? 0,
+      regressions: b?.regressions.size ?? 0,
+      passingAfter: passing.size,
+    };
+  });
+
+  const regressionsByFeature = new Map<string, number>();
+  for (const e of notable) {
+    if (e.type === 'regression' && e.featureId !== undefined) {
+      regressionsByFeature.set(e.featureId, (regressionsByFeature.get(e.featureId) ?? 0) + 1);
+    }
+  }
+  const featureRows: FeatureRow[] = features.map((feature) => {
+    const record = state.features[feature.id];
+    const own = sessions.filter((s) => s.featureId === feature.id);
+    const status: FeatureRow['status'] = feature.passes
+      ? 'passing'
+      : record?.skipped
+        ? 'skipped'
+        : (record?.attempts.length ?? 0) > 0
+          ? 'failing'
+          : 'pending';
+    return {
+      feature,
+      status,
+      attempts: record?.attempts.length ?? 0,
+      sessions: own.length,
+      costUsd: own.reduce((sum, s) => sum + s.costUsd, 0),
+      durationMs: own.reduce((sum, s) => sum + s.durationMs, 0),
+      skipReason: record?.skipped?.reason,
+      regressions: regressionsByFeature.get(feature.id) ?? 0,
+      proof: data.proofs[feature.id],
+    };
+  });
+
+  return {
+    sessions,
+    features: featureRows,
+    notable,
+    denialsByRule: [...rules.values()].sort((a, b) => b.count - a.count),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rendering
+
+export interface RenderOptions {
+  now?: Date;
+  /** Applied to every string from the project before it is escaped; identity by default. */
+  redact?: Redactor;
+}
+
+const OUTCOME_COLOR: Record<SessionOutcome, string> = {
+  passed: COLORS.passed,
+  failed: COLORS.failed,
+  aborted: COLORS.aborted,
+  timeout: COLORS.timeout,
+  'api-error': COLORS.apiError,
+  interrupted: COLORS.interrupted,
+  running: COLORS.running,
+};
+const STATUS_COLOR: Record<FeatureRow['status'], string> = {
+  passing: COLORS.passed,
+  skipped: COLORS.skipped,
+  failing: COLORS.failed,
+  pending: COLORS.pending,
+};
+
+/** The chart ids of the report, in page order. */
+export const REPORT_CHARTS = [
+  'passing-over-sessions',
+  'cost-per-session',
+  'tokens-per-session',
+  'events-per-session',
+  'cost-per-feature',
+  'time-per-feature',
+  'attempts-per-feature',
+] as const;
+
+export function renderReport(data: ReportData, options: RenderOptions = {}): string {
+  const now = options.now ?? new Date();
+  const r = options.redact ?? ((text: string) => text);
+  const t = (text: string) => escapeHtml(r(text));
+  const model = buildReportModel(data, now);
+  const { state, features, projectDir } = data.snapshot;
+  const tried = model.features.filter((f) => f.sessions > 0);
+  const count = (status: FeatureRow['status']) => model.features.filter((f) => f.status === status).length;
+  const sessionLabel = (s: SessionRow) => `#${s.number}${s.featureId ? ` ${s.featureId}` : ''}`;
+  const usdFormat = (v: number) => (v === 0 ? '$0' : usd(v));
+
+  const charts = [
+    lineChart({
+      id: 'passing-over-sessions',
+      integer: true,
+      title: 'Features passing over sessions',
+      yLabel: 'features',
+      xLabel: 'session',
+      yMax: features.length,
+      points: model.sessions.map((s) => ({
+        x: s.number,
+        y: s.passingAfter,
+        title: `after session ${s.number}: ${s.passingAfter} of ${features.length} passing`,
+      })),
+    }),
+    barChart({
+      id: 'cost-per-session',
+      title: 'Cost per session (colour: outcome)',
+      yLabel: 'USD',
+      format: usdFormat,
+      bars: model.sessions.map((s) => ({
+        label: sessionLabel(s),
+        value: s.costUsd,
+        color: OUTCOME_COLOR[s.outcome],
+        title: `session ${s.number} (${s.kind}${s.featureId ? ` ${s.featureId}` : ''}, ${s.outcome}): ${usd(s.costUsd)}`,
+      })),
+    }),
+    stackedBarChart({
+      id: 'tokens-per-session',
+      title: 'Tokens per session',
+      yLabel: 'tokens',
+      series: [
+        { key: 'input', label: 'input', color: COLORS.input },
+        { key: 'output', label: 'output', color: COLORS.output },
+      ],
+      bars: model.sessions.map((s) => ({
+        label: sessionLabel(s),
+        segments: [
+          { series: 'input', value: s.inputTokens },
+          { series: 'output', value: s.outputTokens },
+        ],
+      })),
+    }),
+    stackedBarChart({
+      id: 'events-per-session',
+      integer: true,
+      title: 'Policy denials, tamper and regressions per session',
+      yLabel: 'events',
+      series: [
+        { key: 'denial', label: 'policy denials', color: COLORS.denial },
+        { key: 'tamper', label: 'tamper', color: COLORS.tamper },
+        { key: 'regression', label: 'regressions', color: COLORS.regression },
+      ],
+      bars: model.sessions.map((s) => ({
+        label: sessionLabel(s),
+        segments: [
+          { series: 'denial', value: s.denials },
+          { series: 'tamper', value: s.tamper },
+          { series: 'regression', value: s.regressions },
+        ],
+      })),
+    }),
+    barChart({
+      id: 'cost-per-feature',
+      title: 'Cost per feature (colour: status)',
+      yLabel: 'USD',
+      format: usdFormat,
+      bars: tried.map((f) => ({
+        label: f.feature.id,
+        value: f.costUsd,
+        color: STATUS_COLOR[f.status],
+        title: `${f.feature.id} (${f.status}): ${usd(f.costUsd)} over ${f.sessions} session${f.sessions === 1 ? '' : 's'}`,
+      })),
+    }),
+    barChart({
+      id: 'time-per-feature',
+      title: 'Time per feature (minutes in its sessions)',
+      yLabel: 'minutes',
+      bars: tried.map((f) => ({
+        label: f.feature.id,
+        value: f.durationMs / 60_000,
+        color: STATUS_COLOR[f.status],
+        title: `${f.feature.id} (${f.status}): ${formatDuration(f.durationMs)}`,
+      })),
+    }),
+    barChart({
+      id: 'attempts-per-feature',
+      integer: true,
+      title: 'Attempts per feature (red: skipped)',
+      yLabel: 'attempts',
+      bars: tried.map((f) => ({
+        label: f.feature.id,
+        value: f.attempts,
+        color: STATUS_COLOR[f.status],
+        title: `${f.feature.id} (${f.status}): ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}${f.skipReason ? ` · skipped: ${r(f.skipReason)}` : ''}`,
+      })),
+    }),
+  ];
+
+  const totalMs = model.sessions.reduce((sum, s) => sum + s.durationMs, 0);
+  const cards: [string, string][] = [
+    ['Features passing', `${count('passing')} / ${features.length}`],
+    ['Skipped', String(count('skipped'))],
+    ['Failing', String(count('failing'))],
+    ['Not tried', String(count('pending'))],
+    ['Sessions', String(state.sessions.length)],
+    ['Cost', usd(state.totals.costUsd)],
+    [
+      'Tokens in / out',
+      `${formatNumber(state.totals.inputTokens)} / ${formatNumber(state.totals.outputTokens)}`,
+    ],
+    ['Time in sessions', formatDuration(totalMs)],
+    ['Policy denials', String(model.notable.filter((e) => e.type === 'policy_denial').length)],
+    ['Tamper events', String(model.notable.filter((e) => e.type === 'tamper').length)],
+    ['Regressions', String(model.notable.filter((e) => e.type === 'regression').length)],
+  ];
+
+  const run = state.run;
+  const subtitle = run
+    ? `mode ${run.mode} · model ${run.model} · first started ${run.startedAt} · ${run.starts} start${run.starts === 1 ? '' : 's'}`
+    : 'no run started yet';
+  const notes: string[] = [];
+  if (data.snapshot.listProblem) notes.push(data.snapshot.listProblem);
+  if (data.proofsProblem) notes.push(`${data.proofsProblem}: proof records are not shown`);
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="claude-harness">
+<title>claude-harness report · ${t(projectDir)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>claude-harness report</h1>
+<p class="project">${t(projectDir)}</p>
+<p class="sub">${t(subtitle)} · generated ${escapeHtml(now.toISOString())}</p>
+${notes.map((n) => `<p class="note">${t(n)}</p>`).join('\n')}
+</header>
+<section class="cards">
+${cards.map(([k, v]) => `<div class="card"><div class="k">${escapeHtml(k)}</div><div class="v">${escapeHtml(v)}</div></div>`).join('\n')}
+</section>
+<section class="charts">
+${charts.map((c) => `<figure>${c}</figure>`).join('\n')}
+</section>
+${denialsTable(model, t)}
+${notableTable(model, t)}
+${featureTable(model, t)}
+${sessionTable(model, t)}
+<footer>Self-contained: no scripts, nothing loaded from the network. Hover a bar or a point for its value.</footer>
+</body>
+</html>
+`;
+}
+
+type Text = (text: string) => string;
+
+function denialsTable(model: ReportModel, t: Text): string {
+  if (model.denialsByRule.length === 0) return '';
+  const rows = model.denialsByRule
+    .map((d) => `<tr><td>${t(d.guard)}</td><td>${t(d.rule)}</td><td class="num">${d.count}</td></tr>`)
+    .join('\n');
+  return `<section><h2>Policy denials by rule</h2>
+<table class="denials"><thead><tr><th>Guard</th><th>Rule</th><th>Denials</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+const NOTABLE_SHOWN = 500;
+
+function notableTable(model: ReportModel, t: Text): string {
+  if (model.notable.length === 0) return '';
+  const shown = model.notable.slice(-NOTABLE_SHOWN);
+  const rows = shown
+    .map(
+      (e) =>
+        `<tr class="ev ${e.type}"><td>${t(e.at)}</td><td>${t(e.type.replace('_', ' '))}</td><td class="num">${e.session ?? ''}</td><td>${t(e.featureId ?? '')}</td><td>${t(e.text)}</td></tr>`,
+    )
+    .join('\n');
+  const more =
+    model.notable.length > shown.length
+      ? `<p class="note">The latest ${shown.length} of ${model.notable.length} events; the rest are in .claude-harness/events.jsonl.</p>`
+      : '';
+  return `<section><h2>Denials, tamper, regressions and stops</h2>${more}
+<table class="events"><thead><tr><th>Time</th><th>Event</th><th>Session</th><th>Feature</th><th>What</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+function featureTable(model: ReportModel, t: Text): string {
+  if (model.features.length === 0) return '<section><h2>Features</h2><p>No feature list yet.</p></section>';
+  const rows = model.features
+    .map((f) => {
+      const p = f.proof;
+      const proof = p
+        ? `<td><code>${t(p.command ?? '')}</code></td><td class="num">${p.exitCode ?? ''}</td><td class="num">${p.durationMs === undefined ? '' : escapeHtml(formatDuration(p.durationMs))}</td><td>${t(
+            Object.entries(p.counts ?? {})
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', '),
+          )}</td><td><code>${t((p.commit ?? '').slice(0, 10))}</code></td><td>${t(p.at ?? '')}</td>`
+        : '<td colspan="6" class="none">—</td>';
+      const reason = f.skipReason ? `<div class="reason">${t(f.skipReason)}</div>` : '';
+      return `<tr class="feature ${f.status}" data-feature="${t(f.feature.id)}"><td>${t(f.feature.id)}</td><td>${t(f.feature.description)}${reason}</td><td>${t(f.feature.category)}</td><td><span class="status ${f.status}">${f.status}</span></td><td class="num">${f.attempts}</td><td class="num">${escapeHtml(usd(f.costUsd))}</td><td class="num">${escapeHtml(formatDuration(f.durationMs))}</td><td class="num">${f.regressions || ''}</td>${proof}</tr>`;
+    })
+    .join('\n');
+  return `<section><h2>Features</h2>
+<table class="features"><thead><tr><th>Id</th><th>Description</th><th>Category</th><th>Status</th><th>Attempts</th><th>Cost</th><th>Time</th><th>Regr.</th><th>Proof command</th><th>Exit</th><th>Took</th><th>Counts</th><th>Commit</th><th>Proved at</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+function sessionTable(model: ReportModel, t: Text): string {
+  if (model.sessions.length === 0) return '';
+  const rows = model.sessions
+    .map(
+      (s) =>
+        `<tr class="session ${s.outcome}"><td class="num">${s.number}</td><td>${s.kind}</td><td>${t(s.featureId ?? '')}</td><td><span class="status ${s.outcome}">${s.outcome}</span>${s.reason ? `<div class="reason">${t(s.reason)}</div>` : ''}</td><td>${t(s.startedAt)}</td><td class="num">${escapeHtml(formatDuration(s.durationMs))}</td><td class="num">${s.turns}</td><td class="num">${s.toolCalls ?? ''}</td><td class="num">${s.inputTokens.toLocaleString('en-US')}</td><td class="num">${s.outputTokens.toLocaleString('en-US')}</td><td class="num">${escapeHtml(usd(s.costUsd))}</td></tr>`,
+    )
+    .join('\n');
+  return `<section><h2>Sessions</h2>
+<table class="sessions"><thead><tr><th>#</th><th>Kind</th><th>Feature</th><th>Outcome</th><th>Started</th><th>Time</th><th>Turns</th><th>Tool calls</th><th>Tokens in</th><th>Tokens out</th><th>Cost</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+const STYLE = `
+:root{color-scheme:light;--fg:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc}
+*{box-sizing:border-box}
+body{margin:0;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+h1{margin:0 0 4px;font-size:22px}h2{font-size:17px;margin:28px 0 8px}
+.project{margin:0;font-family:ui-monospace,monospace;color:var(--muted)}.sub{margin:2px 0 0;color:var(--muted)}
+.note{background:#fef3c7;border:1px solid #fcd34d;padding:6px 10px;border-radius:6px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:18px 0}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 12px}
+.card .k{color:var(--muted);font-size:12px}.card .v{font-size:20px;font-weight:600}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px}
+figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px}
+svg.chart{display:block;height:auto}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);font-size:13px}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:#f1f5f9;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.none{color:var(--muted)}.reason{color:var(--muted);font-size:12px;white-space:pre-wrap}
+code{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+.status{display:inline-block;padding:0 6px;border-radius:9px;font-size:12px;background:#e2e8f0}
+.status.passing,.status.passed{background:#dcfce7;color:#166534}.status.skipped{background:#fee2e2;color:#991b1b}
+.status.failing,.status.failed,.status.aborted,.status.timeout{background:#fef3c7;color:#92400e}
+.status.api-error{background:#ede9fe;color:#5b21b6}.status.running{background:#e0f2fe;color:#075985}
+footer{margin-top:28px;color:var(--muted);font-size:12px}
+`;
+
+// ---------------------------------------------------------------------------------------------------------
+// The command
+
+export interface ReportCommandOptions {
+  projectDir: string;
+  /** Where to write; `.claude-harness/report.html` in the project by default. */
+  out?: string;
+}
+
+export async function runReportCommand(opts: ReportCommandOptions, io: CommandIO): Promise<number> {
+  const data = await collectReportData(resolve(io.cwd, opts.projectDir));
+  const html = renderReport(data, { redact: createRedactor({ env: io.env }) });
+  const out =
+    opts.out === undefined
+      ? join(harnessDir(data.snapshot.projectDir), REPORT_FILE)
+      : resolve(io.cwd, opts.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFileAtomic(out, html);
+  const { features, state } = data.snapshot;
+  io.out.write(
+    `Report written to ${out} (${features.length} features, ${state.sessions.length} sessions, ${formatBytes(Buffer.byteLength(html))}). Open it in any browser; it loads nothing from the network.\n`,
+  );
+  return ExitCode.ok;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
