@@ -5,7 +5,7 @@ describe('package entry points', () => {
   it('exports the engine, the config defaults and the error classes', async () => {
     const api = await import('claude-harness');
     expect(typeof api.runSession).toBe('function');
-    expect(api.DEFAULTS.sessionTimeoutMinutes).toBe(120);
+    expect(api.DEFAULTS.sessionTimeoutMs).toBe(120 * 60_000);
     expect(new api.UsageError('x').exitCode).toBe(2);
   });
 

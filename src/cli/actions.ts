@@ -24,6 +24,35 @@ export function createActions(io: CommandIO): CliActions {
       return runDemo(projectDir === undefined ? {} : { projectDir: resolve(io.cwd, projectDir) }, io);
     },
 
+    async doctor({ projectDir }) {
+      let dir: string | undefined;
+      if (projectDir !== undefined) {
+        if (projectDir.trim() === '') {
+          throw new UsageError(
+            '--project-dir is empty: pass the project folder to probe the sandbox in, or leave the flag out',
+          );
+        }
+        dir = resolve(io.cwd, projectDir);
+        await requireFolder(dir);
+      }
+      const { runDoctorCommand } = await import('../session/doctor.js');
+      return runDoctorCommand(dir === undefined ? {} : { projectDir: dir }, io);
+    },
+
+    async skipped({ projectDir, reset, json }) {
+      if (projectDir.trim() === '')
+        throw new UsageError('--project-dir is empty: pass the project folder of the run');
+      const { runSkippedCommand } = await import('../state/skipped-command.js');
+      return runSkippedCommand(
+        {
+          projectDir: resolve(io.cwd, projectDir),
+          ...(reset === undefined ? {} : { reset }),
+          ...(json === undefined ? {} : { json }),
+        },
+        io,
+      );
+    },
+
     async fakeModel({ scenario, port }) {
       if (scenario.trim() === '')
         throw new UsageError('--scenario is empty: pass the path of a scenario file');
@@ -37,4 +66,15 @@ export function createActions(io: CommandIO): CliActions {
       });
     },
   };
+}
+
+/** Throws a `UsageError` unless `dir` is an existing folder. */
+async function requireFolder(dir: string): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  const isFolder = await stat(dir).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+  if (!isFolder)
+    throw new UsageError(`--project-dir ${dir} is not a folder: pass an existing project folder`);
 }

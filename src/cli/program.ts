@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { flagHelp, flagSyntax, type RunFlags, runSettings } from '../config/settings.js';
 import { closestMatch } from '../config/values.js';
-import { ExitCode } from '../errors/index.js';
+import { ExitCode, UsageError } from '../errors/index.js';
 import { PROGRAM_NAME, reportError } from './exit.js';
 import type { CommandIO } from './io.js';
 import { packageVersion } from './version.js';
@@ -21,14 +21,29 @@ export interface FakeModelOptions {
   port?: number;
 }
 
+export interface DoctorCommandOptions {
+  /** Exactly as typed; the sandbox is probed there instead of in a temporary folder. */
+  projectDir?: string;
+}
+
+export interface SkippedOptions {
+  /** Exactly as typed; the action resolves it against the working directory. */
+  projectDir: string;
+  /** The ids given to `--reset`, or `all` for `--all`; absent to list. */
+  reset?: string[] | 'all';
+  json?: boolean;
+}
+
 /** What each command does; each returns the exit code. */
 export interface CliActions {
   run(flags: RunFlags): Promise<number>;
   demo(options: DemoOptions): Promise<number>;
+  doctor(options: DoctorCommandOptions): Promise<number>;
+  skipped(options: SkippedOptions): Promise<number>;
   fakeModel(options: FakeModelOptions): Promise<number>;
 }
 
-const COMMANDS = ['run', 'demo', 'fake-model'] as const;
+const COMMANDS = ['run', 'demo', 'doctor', 'skipped', 'fake-model'] as const;
 
 const EXAMPLES = `
 Examples:
@@ -104,6 +119,41 @@ export function createProgram(
     });
 
   program
+    .command('doctor')
+    .description('Check that this machine has what a run needs, and say how to fix what is missing')
+    .option('--project-dir <dir>', 'Project folder to probe the sandbox in (default: a new temporary folder)')
+    .action(async (options: { projectDir?: string }) => {
+      setExitCode(
+        await actions.doctor(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+      );
+    });
+
+  program
+    .command('skipped')
+    .description(
+      'List the features a run skipped after --max-retries attempts, or reset them so the next run tries them again',
+    )
+    .requiredOption('--project-dir <dir>', 'The project folder of the run, relative to the current directory')
+    .option('--reset <ids...>', 'Clear the skip and the attempts of these features, e.g. --reset F012 F040')
+    .option('--all', 'Reset every skipped feature')
+    .option('--json', 'Print JSON instead of text')
+    .action(async (options: { projectDir: string; reset?: string[]; all?: boolean; json?: boolean }) => {
+      if (options.reset !== undefined && options.all === true) {
+        throw new UsageError(
+          '--reset and --all cannot be used together: pass the ids to --reset, or --all to reset every skipped feature',
+        );
+      }
+      const reset = options.all === true ? 'all' : options.reset;
+      setExitCode(
+        await actions.skipped({
+          projectDir: options.projectDir,
+          ...(reset === undefined ? {} : { reset }),
+          ...(options.json === true ? { json: true } : {}),
+        }),
+      );
+    });
+
+  program
     .command('fake-model')
     .description('Serve a scripted fake Anthropic Messages API from a scenario file, for tests')
     .requiredOption('--scenario <file>', 'Scenario file (.yaml, .yml or .json) that scripts the replies')
@@ -134,14 +184,23 @@ function addRunOptions(command: Command): Command {
   return command;
 }
 
+/**
+ * The run flags given on the command line. A `--no-x` flag counts only when typed: commander gives its
+ * option a value (`true`) even when absent, which must not hide the file's value.
+ */
 function runFlags(command: Command): RunFlags {
   const options = command.opts<Record<string, unknown>>();
-  const flags: RunFlags = {};
+  const flags: Record<string, string | true> = {};
   for (const setting of runSettings()) {
+    if (setting.kind === 'boolean-negated') {
+      const name = new Option(flagSyntax(setting)).attributeName();
+      if (command.getOptionValueSource(name) === 'cli') flags[setting.key] = true;
+      continue;
+    }
     const value = options[setting.key];
-    if (typeof value === 'string') flags[setting.key as keyof RunFlags] = value;
+    if (typeof value === 'string') flags[setting.key] = value;
   }
-  return flags;
+  return flags as RunFlags;
 }
 
 export function parsePort(raw: string): number {

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors/index.js';
 import { findJsonSyntaxProblem } from './json-syntax.js';
-import { PROJECT_CONFIG_KEYS, type ProjectConfig, projectConfigSchema } from './schema.js';
-import { runSettings } from './settings.js';
+import { FILE_SECTIONS, PROJECT_CONFIG_KEYS, type ProjectConfig, projectConfigSchema } from './schema.js';
+import { fileKey, runSettings } from './settings.js';
 import { CONFIG_FILE_NAME } from './types.js';
 import { closestMatch, describeValue, expectation } from './values.js';
 
@@ -81,7 +81,12 @@ export function parseProjectConfig(text: string, path: string): ParsedConfig {
 }
 
 function describeIssues(
-  issues: readonly { code: string; path: readonly PropertyKey[]; keys?: readonly string[] }[],
+  issues: readonly {
+    code: string;
+    path: readonly PropertyKey[];
+    keys?: readonly string[];
+    message: string;
+  }[],
   data: Record<string, unknown>,
   path: string,
 ): string[] {
@@ -89,7 +94,7 @@ function describeIssues(
   const seen = new Set<string>();
   const validKeys = PROJECT_CONFIG_KEYS.join(', ');
   for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') {
+    if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
       for (const key of issue.keys ?? []) {
         const guess = closestMatch(key, PROJECT_CONFIG_KEYS);
         const hint = guess ? ` (did you mean "${guess}"?)` : '';
@@ -98,11 +103,45 @@ function describeIssues(
       continue;
     }
     const key = String(issue.path[0] ?? '');
+    if (Object.hasOwn(FILE_SECTIONS, key)) {
+      problems.push(describeSectionIssue(issue, data, path));
+      continue;
+    }
     if (seen.has(key)) continue;
     seen.add(key);
-    const setting = runSettings().find((candidate) => candidate.inFile && candidate.key === key);
+    const setting = runSettings().find((candidate) => candidate.inFile && fileKey(candidate) === key);
     const expected = setting ? expectation(setting) : 'a string';
     problems.push(`${path}: "${key}" must be ${expected}; got ${describeValue(data[key])}`);
   }
   return problems;
+}
+
+/**
+ * A problem inside a section (`secrets`, `policy`), named by its path (`secrets.allow[0].reason`) with the
+ * message of the module's own schema.
+ */
+function describeSectionIssue(
+  issue: { code: string; path: readonly PropertyKey[]; keys?: readonly string[]; message: string },
+  data: Record<string, unknown>,
+  path: string,
+): string {
+  const where = issue.path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue.keys ?? []).map((key) => `"${key}"`).join(', ');
+    return `${path}: "${where}" has unknown key${(issue.keys ?? []).length === 1 ? '' : 's'} ${keys}`;
+  }
+  if (issue.path.length === 1 && issue.code === 'invalid_type') {
+    return `${path}: "${where}" must be an object (see docs/config.md); got ${describeValue(data[where])}`;
+  }
+  let value: unknown = data;
+  for (const part of issue.path) {
+    value =
+      typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[part] : undefined;
+  }
+  const got = value === undefined ? '' : `; got ${describeValue(value)}`;
+  return `${path}: "${where}": ${issue.message}${got}`;
 }

@@ -6,6 +6,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readFile, readlink, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors/index.js';
+import { durationMs } from './duration.js';
 import { readProjectConfig } from './load.js';
 import { type ProjectConfig, parseFlagValue } from './schema.js';
 import { RUN_SETTINGS, type RunFlags, type RunSetting, runSettings } from './settings.js';
@@ -104,12 +105,40 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
     );
   }
 
+  let promptsDir: string | undefined;
+  if (flags.promptsDir !== undefined) {
+    if (typeof given.promptsDir === 'string') {
+      promptsDir = resolve(cwd, given.promptsDir);
+      const problem = await inspectPromptsDir(promptsDir, {
+        name: '--prompts-dir',
+        relativeHint: isAbsolute(given.promptsDir)
+          ? ''
+          : ` (--prompts-dir "${given.promptsDir}" is relative to ${cwd})`,
+      });
+      if (problem) config(problem);
+    }
+  } else if (file.promptsDir !== undefined && projectDir !== undefined) {
+    promptsDir = resolve(projectDir, file.promptsDir);
+    const name = `"promptsDir" in ${configFile ?? CONFIG_FILE_NAME}`;
+    const problem = await inspectPromptsDir(promptsDir, {
+      name,
+      relativeHint: isAbsolute(file.promptsDir) ? '' : ` (${name} is relative to the project folder)`,
+    });
+    if (problem) config(problem);
+  }
+
   if (problems.length > 0) {
     const message = problems.map((problem) => problem.message).join('\n');
     throw problems.some((problem) => problem.kind === 'usage')
       ? new UsageError(message)
       : new ConfigError(message);
   }
+
+  const duration = (setting: RunSetting, fromFile: number | string | undefined, fallback: number): number => {
+    const value = (given[setting.key] as number | string | undefined) ?? fromFile;
+    // Both sources were checked above, so the conversion cannot fail here.
+    return value === undefined ? fallback : (durationMs(value, setting.bareUnit ?? 'm') ?? fallback);
+  };
 
   return {
     projectDir: projectDir as string,
@@ -118,21 +147,45 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
     maxIterations:
       (given.maxIterations as number | undefined) ?? file.maxIterations ?? DEFAULTS.maxIterations,
     model: (given.model as string | undefined) ?? file.model ?? DEFAULTS.model,
-    sessionTimeoutMinutes:
-      (given.sessionTimeout as number | undefined) ?? file.sessionTimeout ?? DEFAULTS.sessionTimeoutMinutes,
-    stallTimeoutMinutes:
-      (given.stallTimeout as number | undefined) ?? file.stallTimeout ?? DEFAULTS.stallTimeoutMinutes,
+    sessionTimeoutMs: duration(RUN_SETTINGS.sessionTimeoutMs, file.sessionTimeout, DEFAULTS.sessionTimeoutMs),
+    stallTimeoutMs: duration(RUN_SETTINGS.stallTimeoutMs, file.stallTimeout, DEFAULTS.stallTimeoutMs),
+    firstResponseTimeoutMs: duration(
+      RUN_SETTINGS.firstResponseTimeoutMs,
+      file.firstResponseTimeout,
+      DEFAULTS.firstResponseTimeoutMs,
+    ),
+    toolAllowanceMs: duration(RUN_SETTINGS.toolAllowanceMs, file.toolAllowance, DEFAULTS.toolAllowanceMs),
+    autoContinueDelayMs: duration(
+      RUN_SETTINGS.autoContinueDelayMs,
+      file.autoContinueDelay,
+      DEFAULTS.autoContinueDelayMs,
+    ),
     maxRetries: (given.maxRetries as number | undefined) ?? file.maxRetries ?? DEFAULTS.maxRetries,
+    featureCount: (given.featureCount as number | undefined) ?? file.featureCount ?? DEFAULTS.featureCount,
+    promptsDir,
+    // A --no-x flag can only turn its setting off; the file may set it either way.
+    waitOnUsageLimit: given.noWait === true ? false : (file.waitOnUsageLimit ?? DEFAULTS.waitOnUsageLimit),
+    sandbox: given.noSandbox === true ? false : (file.sandbox ?? DEFAULTS.sandbox),
+    secrets: file.secrets,
+    policy: file.policy,
     configFile,
   };
 }
 
 /** Checks each given flag against its setting; returns the valid values by key. */
-function checkFlags(flags: RunFlags, usage: (message: string) => void): Record<string, string | number> {
-  const values: Record<string, string | number> = {};
+function checkFlags(
+  flags: RunFlags,
+  usage: (message: string) => void,
+): Record<string, string | number | boolean> {
+  const values: Record<string, string | number | boolean> = {};
   for (const setting of runSettings()) {
     const raw = flags[setting.key as keyof RunFlags];
     if (raw === undefined) continue;
+    if (typeof raw !== 'string') {
+      // A flag without a value (`--no-wait`): given means on.
+      values[setting.key] = raw;
+      continue;
+    }
     const checked = parseFlagValue(setting, raw);
     if (!checked.ok) {
       usage(
@@ -217,6 +270,31 @@ async function inspectSpec(
     return `cannot read spec ${path} (${errorCode(error)}): check its permissions`;
   }
   if (text.trim() === '') return `spec ${path} is empty: describe what to build in it, then run again`;
+  return undefined;
+}
+
+/** Checks the prompts folder exists and is a folder; returns the problem, if any. */
+async function inspectPromptsDir(
+  path: string,
+  origin: { name: string; relativeHint: string },
+): Promise<string | undefined> {
+  let stats: Stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const link = await brokenLinkTarget(path);
+      if (link !== undefined) {
+        return `prompts folder ${path} is a broken symbolic link (to ${link}): fix the link or point ${origin.name} at the real folder`;
+      }
+      return `prompts folder not found: ${path}${origin.relativeHint}; check the path`;
+    }
+    return `cannot open prompts folder ${path} (${code}): check its permissions`;
+  }
+  if (!stats.isDirectory()) {
+    return `prompts folder ${path} is not a folder: point ${origin.name} at the folder that holds your initializer.md, initializer-retry.md or coding.md`;
+  }
   return undefined;
 }
 

@@ -1,9 +1,21 @@
 /**
- * The zod schema of `claude-harness.json`, built from the settings table. It checks the file and each flag's
- * value, and `scripts/gen-schema.mjs` turns it into `schema/claude-harness.schema.json` for editors.
+ * The zod schema of `claude-harness.json`, built from the settings table plus the file-only sections
+ * (`secrets`, `policy`) that their modules define. It checks the file and each flag's value, and
+ * `scripts/gen-schema.mjs` turns it into `schema/claude-harness.schema.json` for editors.
  */
 import { z } from 'zod';
-import { flagHelp, type RUN_SETTINGS, type RunSetting, runSettings, type SettingKind } from './settings.js';
+import { type SecretsConfig, secretsConfigSchema } from '../guards/secrets/config.js';
+import { type PolicyConfig, policyConfigSchema } from '../guards/shell/policy.js';
+import { DURATION_PATTERN, durationMs, MAX_DURATION_MS, UNIT_MS } from './duration.js';
+import {
+  type FileKeyOf,
+  fileHelp,
+  fileKey,
+  type RUN_SETTINGS,
+  type RunSetting,
+  runSettings,
+  type SettingKind,
+} from './settings.js';
 import { CONFIG_FILE_NAME, MODES, type Mode } from './types.js';
 
 type FileSetting = Extract<NonNullable<(typeof RUN_SETTINGS)[keyof typeof RUN_SETTINGS]>, { inFile: true }>;
@@ -11,15 +23,29 @@ type ValueOfKind<K extends SettingKind> = K extends 'positive-integer'
   ? number
   : K extends 'mode'
     ? Mode
-    : string;
+    : K extends 'duration' | 'non-negative-duration'
+      ? // A number counts in the setting's unit (minutes for a timeout); a string carries its unit: "90s".
+        number | string
+      : K extends 'boolean-negated'
+        ? boolean
+        : string;
+
+/**
+ * The sections of `claude-harness.json` that no flag sets, each checked by the schema of the module that
+ * reads it: `secrets` by the secrets guard, `policy` by the shell command policy.
+ */
+export const FILE_SECTIONS = {
+  secrets: secretsConfigSchema,
+  policy: policyConfigSchema,
+} as const;
 
 /** The contents of `claude-harness.json`; every key is optional. */
 export type ProjectConfig = { $schema?: string } & {
-  [S in FileSetting as S['key']]?: ValueOfKind<S['kind']>;
-};
+  [S in FileSetting as FileKeyOf<S>]?: ValueOfKind<S['kind']>;
+} & { secrets?: SecretsConfig; policy?: PolicyConfig };
 
-/** The zod type of one setting's value. */
-export function settingSchema(setting: RunSetting): z.ZodType<string | number> {
+/** The zod type of one setting's value, as written in the file (a duration before its conversion to ms). */
+export function settingSchema(setting: RunSetting): z.ZodType<string | number | boolean> {
   switch (setting.kind) {
     case 'path':
     case 'model':
@@ -31,6 +57,26 @@ export function settingSchema(setting: RunSetting): z.ZodType<string | number> {
         .int()
         .min(1)
         .max(setting.max ?? Number.MAX_SAFE_INTEGER);
+    case 'duration':
+    case 'non-negative-duration': {
+      const unit = setting.bareUnit ?? 'm';
+      const min = setting.kind === 'duration' ? 1 : 0;
+      return z.union([
+        z
+          .int()
+          .min(min)
+          .max(Math.floor(MAX_DURATION_MS / UNIT_MS[unit])),
+        z
+          .string()
+          .regex(DURATION_PATTERN)
+          .refine((text) => {
+            const ms = durationMs(text, unit);
+            return ms !== undefined && ms >= min && ms <= MAX_DURATION_MS;
+          }),
+      ]);
+    }
+    case 'boolean-negated':
+      return z.boolean();
   }
 }
 
@@ -43,12 +89,9 @@ function buildProjectConfigSchema() {
   };
   for (const setting of runSettings()) {
     if (!setting.inFile) continue;
-    // In the file a relative path is relative to the project folder, not to where the command runs.
-    const where = setting.kind === 'path' ? '; relative to the project folder' : '';
-    shape[setting.key] = settingSchema(setting)
-      .optional()
-      .describe(`${flagHelp(setting)}${where}`);
+    shape[fileKey(setting)] = settingSchema(setting).optional().describe(fileHelp(setting));
   }
+  for (const [key, schema] of Object.entries(FILE_SECTIONS)) shape[key] = schema.optional();
   return z.strictObject(shape).meta({
     title: 'claude-harness project config',
     description: `Settings of claude-harness for one project, read from ${CONFIG_FILE_NAME} in the project folder. Command-line flags override them.`,
@@ -62,7 +105,8 @@ export const PROJECT_CONFIG_KEYS: readonly string[] = [
   '$schema',
   ...runSettings()
     .filter((setting) => setting.inFile)
-    .map((setting) => setting.key),
+    .map(fileKey),
+  ...Object.keys(FILE_SECTIONS),
 ];
 
 /** The JSON Schema written to `schema/claude-harness.schema.json`. */
@@ -71,14 +115,18 @@ export function projectConfigJsonSchema(): Record<string, unknown> {
 }
 
 /**
- * A flag's string, checked with the same schema as the file. Only digits make a number, so `1.5`, `1e3`,
- * `+2` and the empty string are rejected.
+ * A flag's string, checked with the same schema as the file. Only digits make a number (minutes for a
+ * timeout), so `1.5`, `1e3`, `+2` and the empty string are rejected; a duration keeps its unit: `90s`.
  */
 export function parseFlagValue(
   setting: RunSetting,
   raw: string,
-): { ok: true; value: string | number } | { ok: false } {
-  const value = setting.kind === 'positive-integer' && /^\d+$/.test(raw) ? Number(raw) : raw;
+): { ok: true; value: string | number | boolean } | { ok: false } {
+  const numeric =
+    setting.kind === 'positive-integer' ||
+    setting.kind === 'duration' ||
+    setting.kind === 'non-negative-duration';
+  const value = numeric && /^\d+$/.test(raw) ? Number(raw) : raw;
   const result = settingSchema(setting).safeParse(value);
   return result.success ? { ok: true, value: result.data } : { ok: false };
 }

@@ -3,42 +3,65 @@
  * tests all read this table, so they cannot drift apart. Typed against `RunConfig`: every config key needs an
  * entry, or an explicit `null` when no flag sets it.
  *
- * Loaded on every start, so it imports nothing but the tiny `types.ts`.
+ * Loaded on every start, so it imports nothing but the tiny `types.ts` and `duration.ts`.
  */
+import { type DurationUnit, formatDuration, MAX_TIMER_MINUTES } from './duration.js';
 import { DEFAULTS, MODES, type RunConfig } from './types.js';
 
-/**
- * The largest timeout Node's timers can hold, in minutes: a longer delay overflows and fires at once
- * (2^31 - 1 ms is about 24.8 days).
- */
-export const MAX_TIMER_MINUTES = Math.floor((2 ** 31 - 1) / 60_000);
+export { MAX_TIMER_MINUTES };
 
 export type SettingKind =
-  /** A path: `--project-dir` and `--spec` relative to the working directory, `spec` in the file relative to the project. */
+  /**
+   * A path: a flag is relative to the working directory, a file key to the project folder. `valueName` `dir`
+   * means a folder, anything else a file.
+   */
   | 'path'
   | 'mode'
   /** A model ID or alias, passed to the SDK as given. */
   | 'model'
   /** A whole number, 1 or more, up to `max`. */
-  | 'positive-integer';
+  | 'positive-integer'
+  /**
+   * A duration longer than zero, up to `MAX_TIMER_MINUTES`: a whole number in `bareUnit`, or a whole number
+   * with a unit (`500ms`, `90s`, `10m`, `2h`). Resolved to milliseconds.
+   */
+  | 'duration'
+  /** Like `duration`, but 0 is allowed. */
+  | 'non-negative-duration'
+  /**
+   * A flag without a value, `--no-x`, that turns off a setting that is on by default. In the file it is the
+   * setting itself (`fileKey`), `true` or `false`.
+   */
+  | 'boolean-negated';
 
 export interface RunSetting {
   /** The long flag without its dashes. */
   readonly flag: string;
-  /** The flag in camelCase: the key of the parsed flags and, when `inFile`, of `claude-harness.json`. */
+  /** The flag in camelCase: the key of the parsed flags and, when `inFile` without `fileKey`, of the file. */
   readonly key: string;
-  /** The placeholder shown in `--help`, e.g. `minutes`. */
-  readonly valueName: string;
+  /** The key in `claude-harness.json` when it differs from `key` (a `--no-x` flag sets a positive key). */
+  readonly fileKey?: string;
+  /** The placeholder shown in `--help`, e.g. `duration`; `null` for a flag that takes no value. */
+  readonly valueName: string | null;
   readonly kind: SettingKind;
   /** Largest accepted value of a `positive-integer`. */
   readonly max?: number;
+  /** What a plain number means for a duration: `m` (minutes) for timeouts, `s` for a delay. */
+  readonly bareUnit?: DurationUnit;
   /** One sentence for `--help`, the JSON schema and the docs. */
   readonly description: string;
-  /** The default as `--help` and the docs show it; `null` when there is none. */
+  /** The description of the file key, when it differs from the flag's (a `--no-x` flag). */
+  readonly fileDescription?: string;
+  /**
+   * The default as `--help`, the docs and the schema show it; `null` when there is none. For a
+   * `boolean-negated` setting, the default of its file key (`true`): the flag itself is off unless given.
+   */
   readonly defaultText: string | null;
   /** Whether `claude-harness.json` may set it. */
   readonly inFile: boolean;
 }
+
+const DURATION_HINT = '(minutes, or 90s / 10m / 2h)';
 
 export const RUN_SETTINGS = {
   projectDir: {
@@ -76,7 +99,7 @@ export const RUN_SETTINGS = {
     valueName: 'n',
     kind: 'positive-integer',
     max: Number.MAX_SAFE_INTEGER,
-    description: 'Stop after this many coding sessions',
+    description: 'Stop after this many sessions',
     defaultText: 'unlimited',
     inFile: true,
   },
@@ -89,24 +112,54 @@ export const RUN_SETTINGS = {
     defaultText: DEFAULTS.model,
     inFile: true,
   },
-  sessionTimeoutMinutes: {
+  sessionTimeoutMs: {
     flag: 'session-timeout',
     key: 'sessionTimeout',
-    valueName: 'minutes',
-    kind: 'positive-integer',
-    max: MAX_TIMER_MINUTES,
-    description: 'End a session that runs longer than this many minutes',
-    defaultText: String(DEFAULTS.sessionTimeoutMinutes),
+    valueName: 'duration',
+    kind: 'duration',
+    bareUnit: 'm',
+    description: `End a session that runs longer than this ${DURATION_HINT}`,
+    defaultText: formatDuration(DEFAULTS.sessionTimeoutMs),
     inFile: true,
   },
-  stallTimeoutMinutes: {
+  stallTimeoutMs: {
     flag: 'stall-timeout',
     key: 'stallTimeout',
-    valueName: 'minutes',
-    kind: 'positive-integer',
-    max: MAX_TIMER_MINUTES,
-    description: 'End a session that shows no activity for this many minutes',
-    defaultText: String(DEFAULTS.stallTimeoutMinutes),
+    valueName: 'duration',
+    kind: 'duration',
+    bareUnit: 'm',
+    description: `End a session that shows no activity for this long ${DURATION_HINT}`,
+    defaultText: formatDuration(DEFAULTS.stallTimeoutMs),
+    inFile: true,
+  },
+  firstResponseTimeoutMs: {
+    flag: 'first-response-timeout',
+    key: 'firstResponseTimeout',
+    valueName: 'duration',
+    kind: 'duration',
+    bareUnit: 'm',
+    description: `End a session whose model has not answered at all after this long ${DURATION_HINT}`,
+    defaultText: formatDuration(DEFAULTS.firstResponseTimeoutMs),
+    inFile: true,
+  },
+  toolAllowanceMs: {
+    flag: 'tool-allowance',
+    key: 'toolAllowance',
+    valueName: 'duration',
+    kind: 'duration',
+    bareUnit: 'm',
+    description: `How long a session may stay idle while a tool call is running, so a long npm install is not a stall ${DURATION_HINT}`,
+    defaultText: formatDuration(DEFAULTS.toolAllowanceMs),
+    inFile: true,
+  },
+  autoContinueDelayMs: {
+    flag: 'auto-continue-delay',
+    key: 'autoContinueDelay',
+    valueName: 'seconds',
+    kind: 'non-negative-duration',
+    bareUnit: 's',
+    description: 'Pause between one session and the next (seconds, or 500ms / 2s; 0 for none)',
+    defaultText: formatDuration(DEFAULTS.autoContinueDelayMs),
     inFile: true,
   },
   maxRetries: {
@@ -119,6 +172,53 @@ export const RUN_SETTINGS = {
     defaultText: String(DEFAULTS.maxRetries),
     inFile: true,
   },
+  featureCount: {
+    flag: 'feature-count',
+    key: 'featureCount',
+    valueName: 'n',
+    kind: 'positive-integer',
+    max: Number.MAX_SAFE_INTEGER,
+    description: 'How many features the initializer session is asked to plan',
+    defaultText: String(DEFAULTS.featureCount),
+    inFile: true,
+  },
+  promptsDir: {
+    flag: 'prompts-dir',
+    key: 'promptsDir',
+    valueName: 'dir',
+    kind: 'path',
+    description:
+      'Folder of markdown templates (initializer.md, initializer-retry.md, coding.md) that replace the shipped ones of the same name',
+    defaultText: 'the shipped prompts',
+    inFile: true,
+  },
+  waitOnUsageLimit: {
+    flag: 'no-wait',
+    key: 'noWait',
+    fileKey: 'waitOnUsageLimit',
+    valueName: null,
+    kind: 'boolean-negated',
+    description: 'On a usage limit, stop (exit code 5) instead of waiting until the limit resets',
+    fileDescription:
+      'On a usage limit with a reset time, wait until the reset and go on; false stops with exit code 5 instead, like --no-wait',
+    defaultText: String(DEFAULTS.waitOnUsageLimit),
+    inFile: true,
+  },
+  sandbox: {
+    flag: 'no-sandbox',
+    key: 'noSandbox',
+    fileKey: 'sandbox',
+    valueName: null,
+    kind: 'boolean-negated',
+    description:
+      "Run the agent's shell without the OS sandbox; needed, knowingly, where the sandbox is unavailable",
+    fileDescription:
+      "Run the agent's shell in the OS sandbox; false runs it unconfined, like --no-sandbox (needed where the sandbox is unavailable)",
+    defaultText: String(DEFAULTS.sandbox),
+    inFile: true,
+  },
+  secrets: null,
+  policy: null,
   configFile: null,
 } as const satisfies { readonly [K in keyof RunConfig]: RunSetting | null };
 
@@ -127,25 +227,53 @@ type AnySetting = NonNullable<(typeof RUN_SETTINGS)[keyof typeof RUN_SETTINGS]>;
 /** Keys of the parsed run flags: `projectDir`, `spec`, `mode`, … */
 export type FlagKey = AnySetting['key'];
 
-/** Keys `claude-harness.json` may set, besides `$schema`. */
-export type FileKey = Extract<AnySetting, { inFile: true }>['key'];
+/** The key a setting has in `claude-harness.json`. */
+export type FileKeyOf<S> = S extends { fileKey: infer F extends string }
+  ? F
+  : S extends { key: infer K }
+    ? K
+    : never;
 
-/** The run flags exactly as typed: strings, validated by `resolveRunConfig`. */
-export type RunFlags = { [K in FlagKey]?: string | undefined };
+/** Keys `claude-harness.json` may set from the settings table (besides `$schema` and the sections). */
+export type FileKey = FileKeyOf<Extract<AnySetting, { inFile: true }>>;
+
+/**
+ * The run flags exactly as typed: strings, validated by `resolveRunConfig`; a flag without a value is `true`
+ * when given.
+ */
+export type RunFlags = {
+  [S in AnySetting as S['key']]?: (S['kind'] extends 'boolean-negated' ? true : string) | undefined;
+};
 
 /** The settings that have a flag, in `--help` order. */
 export function runSettings(): RunSetting[] {
   return Object.values(RUN_SETTINGS).filter((setting) => setting !== null);
 }
 
-/** `--session-timeout <minutes>` */
-export function flagSyntax(setting: RunSetting): string {
-  return `--${setting.flag} <${setting.valueName}>`;
+/** The key of `setting` in `claude-harness.json`. */
+export function fileKey(setting: RunSetting): string {
+  return setting.fileKey ?? setting.key;
 }
 
-/** The description with its default, as `--help` shows it. */
+/** `--session-timeout <duration>`, or `--no-wait` for a flag without a value. */
+export function flagSyntax(setting: RunSetting): string {
+  return setting.valueName === null ? `--${setting.flag}` : `--${setting.flag} <${setting.valueName}>`;
+}
+
+/**
+ * The description with its default, as `--help` shows it. A flag without a value has no default to show:
+ * it is off unless given.
+ */
 export function flagHelp(setting: RunSetting): string {
-  return setting.defaultText === null
+  return setting.defaultText === null || setting.kind === 'boolean-negated'
     ? setting.description
     : `${setting.description} (default: ${setting.defaultText})`;
+}
+
+/** The description of the file key with its default, as the JSON schema shows it. */
+export function fileHelp(setting: RunSetting): string {
+  // In the file a relative path is relative to the project folder, not to where the command runs.
+  const where = setting.kind === 'path' ? '; relative to the project folder' : '';
+  const text = `${setting.fileDescription ?? setting.description}${where}`;
+  return setting.defaultText === null ? text : `${text} (default: ${setting.defaultText})`;
 }

@@ -1,8 +1,11 @@
 /**
  * Words for problems with a setting's value, shared by flags and `claude-harness.json` so both read alike.
  */
+import { MAX_DURATION_MS, MAX_TIMER_MINUTES, UNIT_MS } from './duration.js';
 import type { RunSetting } from './settings.js';
 import { MODES } from './types.js';
+
+const UNIT_NAMES = { ms: 'milliseconds', s: 'seconds', m: 'minutes', h: 'hours' } as const;
 
 /** What a valid value looks like, completing "must be …". */
 export function expectation(setting: RunSetting): string {
@@ -14,12 +17,23 @@ export function expectation(setting: RunSetting): string {
     case 'model':
       return 'a model ID or alias such as sonnet';
     case 'positive-integer': {
-      const unit = setting.valueName === 'minutes' ? ' of minutes' : '';
       const max = setting.max ?? Number.MAX_SAFE_INTEGER;
       return max >= Number.MAX_SAFE_INTEGER
-        ? `a whole number${unit} of 1 or more`
-        : `a whole number${unit} from 1 to ${max}`;
+        ? 'a whole number of 1 or more'
+        : `a whole number from 1 to ${max}`;
     }
+    case 'duration':
+    case 'non-negative-duration': {
+      const unit = setting.bareUnit ?? 'm';
+      const min = setting.kind === 'duration' ? 1 : 0;
+      const examples = unit === 'm' || unit === 'h' ? '90s, 10m or 2h' : '500ms, 2s or 1m';
+      return (
+        `a whole number of ${UNIT_NAMES[unit]} from ${min} to ${Math.floor(MAX_DURATION_MS / UNIT_MS[unit])}, ` +
+        `or a whole number with a unit (ms, s, m, h) such as ${examples}, up to ${MAX_TIMER_MINUTES}m`
+      );
+    }
+    case 'boolean-negated':
+      return 'true or false';
   }
 }
 

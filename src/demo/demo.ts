@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../cli/io.js';
 import { DEFAULTS, type RunConfig } from '../config/types.js';
 import { ExitCode } from '../errors/index.js';
-import { runSessionJob } from '../session/run.js';
+import { runLoop } from '../session/loop.js';
+import { chooseSandbox } from '../session/sandbox.js';
 
 /**
- * `claude-harness demo`: the main job on an embedded spec, with the model replaced by the fake Anthropic
- * server playing a recorded script. The real Agent SDK and the real Claude Code CLI run, with their real
- * tools, so the files the demo shows were written and run for real. No API key is needed or used.
+ * `claude-harness demo`: the full loop (initializer, then coding sessions until every feature passes) on an
+ * embedded spec, with the model replaced by the fake Anthropic server playing a recorded script. The real
+ * Agent SDK and the real Claude Code CLI run with their real tools, and the harness does everything it does
+ * in a real run, so the files, commits and decisions the demo shows are real. No API key is needed or used.
  */
 export interface DemoOptions {
   /** Where to build; a new temp directory when not given. */
@@ -41,7 +43,8 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       'claude-harness demo',
       'The model in this demo is a recorded script (scenarios/demo.yaml) played by claude-harness’s fake',
       'Anthropic API server on 127.0.0.1. Everything else is real: the Claude Agent SDK, the Claude Code CLI',
-      'and its tools write and run real files. No API key is used and nothing leaves this machine.',
+      'and its tools write and run real files, and the harness validates, commits and decides what passes.',
+      'No API key is used and nothing leaves this machine.',
       '',
     ].join('\n'),
   );
@@ -49,19 +52,23 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   const server = await startFakeAnthropic({ scenario, variables: { projectDir } });
   const configDir = await mkdtemp(join(tmpdir(), 'claude-harness-demo-cli-'));
   const config: RunConfig = {
+    ...DEFAULTS,
     projectDir,
     specPath: DEMO_SPEC,
     mode: 'greenfield',
-    maxIterations: 1,
-    model: DEFAULTS.model,
-    sessionTimeoutMinutes: 5,
-    stallTimeoutMinutes: DEFAULTS.stallTimeoutMinutes,
-    maxRetries: DEFAULTS.maxRetries,
+    maxIterations: scenario.sessions.length,
+    featureCount: 2,
+    autoContinueDelayMs: 500,
+    promptsDir: undefined,
+    // The demo runs where the sandbox cannot (no bubblewrap) too; a real run would refuse instead.
+    sandbox: chooseSandbox(io.env).settings !== undefined,
+    secrets: undefined,
+    policy: undefined,
     configFile: undefined,
   };
   let exitCode: number;
   try {
-    exitCode = await runSessionJob(config, io, {
+    exitCode = await runLoop(config, io, {
       unsetEnv: REAL_MODEL_VARIABLES,
       engineEnv: {
         ANTHROPIC_BASE_URL: server.url,
@@ -88,16 +95,16 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   }
 
   io.out.write('(Token counts and cost above are estimates for the scripted turns, not a bill.)\n');
-  io.out.write(`\nThe session left these files in ${projectDir}:\n`);
+  io.out.write(`\nThe project is in ${projectDir}:\n`);
   for (const entry of await listFiles(projectDir)) io.out.write(`  ${entry}\n`);
   io.out.write(
-    `\nTo run on your own spec with a real model: export ANTHROPIC_API_KEY=… (or CLAUDE_CODE_OAUTH_TOKEN=…) and\n  claude-harness --project-dir ./my-app --spec app_spec.txt\n`,
+    `Try: cd ${projectDir} && node greet.js && git log --oneline\n\nTo run on your own spec with a real model: export ANTHROPIC_API_KEY=… (or CLAUDE_CODE_OAUTH_TOKEN=…) and\n  claude-harness --project-dir ./my-app --spec app_spec.txt\n`,
   );
   return exitCode;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((name) => name !== '.git' && name !== '.claude').sort();
+  const names = (await readdir(dir)).filter((name) => !name.startsWith('.')).sort();
   const out: string[] = [];
   for (const name of names) {
     const info = await stat(join(dir, name));

@@ -29,6 +29,37 @@ export interface ClaudeProcessSpawner {
   terminateAll(): Promise<void>;
 }
 
+/** CLI process groups still alive in this process, for the exit handler. */
+const liveGroups = new Set<number>();
+let exitHandlerInstalled = false;
+
+/**
+ * A harness that exits at once (second Ctrl+C, an uncaught error) must not leave its agent running: the CLI
+ * would otherwise be re-parented to PID 1 and go on editing the project. `exit` handlers must be
+ * synchronous, so this sends SIGKILL to each group and to the descendants found in /proc.
+ */
+function installExitHandler(): void {
+  if (exitHandlerInstalled) return;
+  exitHandlerInstalled = true;
+  process.on('exit', () => {
+    for (const group of liveGroups) {
+      const targets = [group, ...listDescendants(group)];
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      for (const pid of targets) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  });
+}
+
 export function createClaudeProcessSpawner(onStderr?: (chunk: string) => void): ClaudeProcessSpawner {
   const processes: TrackedProcess[] = [];
   return {
@@ -48,10 +79,22 @@ export function createClaudeProcessSpawner(onStderr?: (chunk: string) => void): 
         child.once('error', () => resolve());
       });
       const pid = child.pid;
+      if (pid !== undefined) {
+        installExitHandler();
+        liveGroups.add(pid);
+        void exited.then(() => {
+          // The group may outlive its leader; it is dropped once terminate() has made sure it is gone.
+          if (!groupAlive(pid)) liveGroups.delete(pid);
+        });
+      }
       const tracked: TrackedProcess = {
         pid,
         exited,
-        terminate: () => (pid === undefined ? Promise.resolve() : terminateTree(pid)),
+        terminate: async () => {
+          if (pid === undefined) return;
+          await terminateTree(pid);
+          liveGroups.delete(pid);
+        },
       };
       processes.push(tracked);
       // The SDK aborts this forwarded signal after its own graceful-close window.

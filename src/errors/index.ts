@@ -10,6 +10,12 @@ export const ExitCode = {
   failure: 1,
   /** Bad input: a flag, a config file, a spec, a scenario. Nothing was written. */
   usage: 2,
+  /** Stopped at --max-iterations or another limit with work left; rerun to continue. */
+  limit: 3,
+  /** Every remaining feature was skipped after --max-retries attempts; see `claude-harness skipped`. */
+  skipped: 4,
+  /** The model API failed in several sessions in a row, or hit a usage limit with --no-wait; rerun later. */
+  paused: 5,
   /** Interrupted by the user (Ctrl+C). */
   interrupted: 130,
 } as const;

@@ -39,6 +39,11 @@ export class SessionLog {
     if (line !== undefined) this.#out.write(`${line}\n`);
   }
 
+  /** A line from the harness itself (a denial, a checkpoint), shown in the session's flow. */
+  note(line: string): void {
+    this.#out.write(`${line}\n`);
+  }
+
   format(event: EngineEvent): string | undefined {
     switch (event.type) {
       case 'session_start':

@@ -1,9 +1,24 @@
 /** The docs are hand-written; these checks keep them in step with the settings table and the exit codes. */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_CONFIG_KEYS } from '../../src/config/schema.js';
-import { flagSyntax, MAX_TIMER_MINUTES, runSettings } from '../../src/config/settings.js';
-import { ExitCode } from '../../src/errors/index.js';
+import { FILE_SECTIONS, PROJECT_CONFIG_KEYS } from '../../src/config/schema.js';
+import { fileKey, flagSyntax, MAX_TIMER_MINUTES, runSettings } from '../../src/config/settings.js';
+import {
+  AuthError,
+  ConfigError,
+  EngineError,
+  ExitCode,
+  InterruptedError,
+  UsageError,
+} from '../../src/errors/index.js';
+import { SecretsFoundError } from '../../src/guards/secrets/errors.js';
+import {
+  RunLockHeldError,
+  StateCorruptError,
+  StateLockError,
+  StateVersionError,
+} from '../../src/state/errors.js';
+import { GitError } from '../../src/vcs/git.js';
 
 async function doc(name: string): Promise<string> {
   return readFile(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
@@ -23,16 +38,37 @@ function tableRow(text: string, firstCell: string): string[] | undefined {
     .find((cells) => cells[0] === firstCell);
 }
 
+/** The text from the heading that starts with `heading` to the next heading. */
+function section(text: string, heading: string): string | undefined {
+  const start = text.indexOf(`\n${heading}`);
+  if (start < 0) return undefined;
+  const end = text.indexOf('\n#', start + heading.length);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
 describe('docs', () => {
   it('cli.md lists every run flag with its default', async () => {
     const text = await doc('cli.md');
     for (const setting of runSettings()) {
       const row = tableRow(text, `\`${flagSyntax(setting)}\``);
       expect(row, setting.flag).toBeDefined();
-      expect(row?.[1], setting.flag).toContain(setting.defaultText ?? 'required');
+      // A flag without a value is off unless given; its file key's default is in config.md.
+      const shown = setting.kind === 'boolean-negated' ? 'off' : (setting.defaultText ?? 'required');
+      expect(row?.[1], setting.flag).toContain(shown);
     }
     expect(text).toContain(String(MAX_TIMER_MINUTES));
-    for (const command of ['## `demo`', '## `fake-model`', '--scenario <file>', '--port <n>', '--version']) {
+    for (const command of [
+      '## `demo`',
+      '## `doctor`',
+      '## `skipped`',
+      '## `fake-model`',
+      '--scenario <file>',
+      '--port <n>',
+      '--reset <ids...>',
+      '--all',
+      '--json',
+      '--version',
+    ]) {
       expect(text).toContain(command);
     }
   });
@@ -41,9 +77,15 @@ describe('docs', () => {
     const text = await doc('config.md');
     for (const key of PROJECT_CONFIG_KEYS) expect(tableRow(text, `\`${key}\``), key).toBeDefined();
     for (const setting of runSettings().filter((candidate) => candidate.inFile)) {
-      const row = tableRow(text, `\`${setting.key}\``);
-      expect(row?.[1], setting.key).toBe(`\`--${setting.flag}\``);
-      if (setting.defaultText !== null) expect(row?.[3], setting.key).toContain(setting.defaultText);
+      const key = fileKey(setting);
+      const row = tableRow(text, `\`${key}\``);
+      expect(row?.[1], key).toBe(`\`--${setting.flag}\``);
+      if (setting.defaultText !== null) expect(row?.[3], key).toContain(setting.defaultText);
+    }
+    // The sections no flag sets, each with its own heading.
+    for (const name of Object.keys(FILE_SECTIONS)) {
+      expect(tableRow(text, `\`${name}\``)?.[1], name).toBe('—');
+      expect(text).toContain(`## \`${name}\``);
     }
   });
 
@@ -53,6 +95,25 @@ describe('docs', () => {
     expect(rows).toHaveLength(Object.keys(ExitCode).length);
     for (const [name, code] of Object.entries(ExitCode)) {
       expect(tableRow(text, String(code))?.[1], name).toBe(`\`${name}\``);
+    }
+    // Each typed error is named under the exit code it uses.
+    const errors = [
+      new UsageError('x'),
+      new ConfigError('x'),
+      new AuthError('x'),
+      new EngineError('x'),
+      new InterruptedError(),
+      new StateCorruptError('x', '/tmp/x'),
+      new StateVersionError('x'),
+      new StateLockError('x'),
+      new RunLockHeldError('x', 1),
+      new GitError('x'),
+      new SecretsFoundError([]),
+    ];
+    for (const error of errors) {
+      const own = section(text, `### ${error.exitCode} `);
+      expect(own, `${error.name}: a section for exit code ${error.exitCode}`).toBeDefined();
+      expect(own, error.name).toContain(`\`${error.name}\``);
     }
   });
 });

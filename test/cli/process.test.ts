@@ -46,16 +46,22 @@ describe('the claude-harness process', () => {
     for (const setting of runSettings()) {
       const entry = help.slice(help.indexOf(`${flagSyntax(setting)} `)).split(' --')[0] ?? '';
       expect(entry, setting.flag).toContain(setting.description);
-      if (setting.defaultText !== null)
+      // A flag without a value (--no-wait) is off unless given: there is no default to show.
+      if (setting.defaultText !== null && setting.kind !== 'boolean-negated')
         expect(entry, setting.flag).toContain(`(default: ${setting.defaultText})`);
     }
-    expect(help).toContain('(default: 120)');
-    expect(help).toContain('(default: 10)');
+    expect(help).toContain('--session-timeout <duration>');
+    expect(help).toContain('(default: 2h)');
+    expect(help).toContain('(default: 10m)');
+    expect(help).toContain('(default: 3s)');
     expect(help).toContain('(default: 3)');
+    expect(help).toContain('(default: 200)');
     expect(help).toContain('(default: unlimited)');
     expect(help).toContain('(default: sonnet)');
     expect(help).toContain('(default: greenfield)');
-    for (const command of [' run ', ' demo ', ' fake-model ']) expect(help).toContain(command);
+    for (const command of [' run ', ' demo ', ' doctor ', ' skipped ', ' fake-model ']) {
+      expect(help).toContain(command);
+    }
   });
 
   it('--version prints the package version', async () => {

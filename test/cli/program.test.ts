@@ -2,7 +2,13 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createActions } from '../../src/cli/actions.js';
 import type { CommandIO } from '../../src/cli/io.js';
-import { type CliActions, type FakeModelOptions, runCli } from '../../src/cli/program.js';
+import {
+  type CliActions,
+  type DoctorCommandOptions,
+  type FakeModelOptions,
+  runCli,
+  type SkippedOptions,
+} from '../../src/cli/program.js';
 import { PROJECT_DIR_REQUIRED } from '../../src/config/resolve.js';
 import type { RunFlags } from '../../src/config/settings.js';
 import { ConfigError, EngineError, UsageError } from '../../src/errors/index.js';
@@ -19,7 +25,13 @@ interface Harness {
   io: CommandIO;
   out: Capture;
   err: Capture;
-  calls: { run: RunFlags[]; demo: unknown[]; fakeModel: FakeModelOptions[] };
+  calls: {
+    run: RunFlags[];
+    demo: unknown[];
+    doctor: DoctorCommandOptions[];
+    skipped: SkippedOptions[];
+    fakeModel: FakeModelOptions[];
+  };
 }
 
 function harness(env: NodeJS.ProcessEnv = {}): Harness {
@@ -29,7 +41,7 @@ function harness(env: NodeJS.ProcessEnv = {}): Harness {
     io: { out, err, env, signal: new AbortController().signal, cwd: '/work/here' },
     out,
     err,
-    calls: { run: [], demo: [], fakeModel: [] },
+    calls: { run: [], demo: [], doctor: [], skipped: [], fakeModel: [] },
   };
 }
 
@@ -46,6 +58,14 @@ function fakeActions(h: Harness, result: { code?: number; error?: unknown } = {}
     },
     demo: (options) => {
       h.calls.demo.push(options);
+      return finish();
+    },
+    doctor: (options) => {
+      h.calls.doctor.push(options);
+      return finish();
+    },
+    skipped: (options) => {
+      h.calls.skipped.push(options);
       return finish();
     },
     fakeModel: (options) => {
@@ -84,6 +104,94 @@ describe('run', () => {
   it('hands values to resolveRunConfig unchecked, so all problems are reported together', async () => {
     const r = await cli(['--max-retries', 'abc', '--mode', 'nope']);
     expect(r.calls.run).toEqual([{ maxRetries: 'abc', mode: 'nope' }]);
+  });
+
+  it('passes every new run flag, durations as typed', async () => {
+    const r = await cli([
+      '--first-response-timeout',
+      '90s',
+      '--tool-allowance',
+      '45',
+      '--auto-continue-delay',
+      '0',
+      '--feature-count',
+      '20',
+      '--prompts-dir',
+      'my-prompts',
+      '--session-timeout=2h',
+    ]);
+    expect(r.calls.run).toEqual([
+      {
+        firstResponseTimeout: '90s',
+        toolAllowance: '45',
+        autoContinueDelay: '0',
+        featureCount: '20',
+        promptsDir: 'my-prompts',
+        sessionTimeout: '2h',
+      },
+    ]);
+  });
+
+  it('passes --no-wait and --no-sandbox only when given, so the file can set them otherwise', async () => {
+    expect((await cli(['--project-dir', 'app'])).calls.run).toEqual([{ projectDir: 'app' }]);
+    expect((await cli(['--no-wait', '--no-sandbox'])).calls.run).toEqual([{ noWait: true, noSandbox: true }]);
+    expect((await cli(['run', '--no-sandbox'])).calls.run).toEqual([{ noSandbox: true }]);
+  });
+
+  it('rejects a value after a flag that takes none', async () => {
+    const r = await cli(['--no-wait=false']);
+    expect(r.code).toBe(2);
+    expect(r.calls.run).toEqual([]);
+  });
+});
+
+describe('doctor and skipped', () => {
+  it('passes the doctor project folder only when given', async () => {
+    expect((await cli(['doctor'])).calls.doctor).toEqual([{}]);
+    expect((await cli(['doctor', '--project-dir', 'app'])).calls.doctor).toEqual([{ projectDir: 'app' }]);
+  });
+
+  it('lists, resets ids, resets all and prints JSON', async () => {
+    expect((await cli(['skipped', '--project-dir', 'app'])).calls.skipped).toEqual([{ projectDir: 'app' }]);
+    expect((await cli(['skipped', '--project-dir', 'app', '--json'])).calls.skipped).toEqual([
+      { projectDir: 'app', json: true },
+    ]);
+    expect(
+      (await cli(['skipped', '--project-dir', 'app', '--reset', 'F012', 'F040', '--json'])).calls.skipped,
+    ).toEqual([{ projectDir: 'app', reset: ['F012', 'F040'], json: true }]);
+    expect((await cli(['skipped', '--all', '--project-dir', 'app'])).calls.skipped).toEqual([
+      { projectDir: 'app', reset: 'all' },
+    ]);
+  });
+
+  it('returns the action exit code', async () => {
+    expect((await cli(['skipped', '--project-dir', 'app'], { code: 0 })).code).toBe(0);
+    expect((await cli(['doctor'], { code: 1 })).code).toBe(1);
+  });
+
+  it('refuses --reset with --all (exit 2)', async () => {
+    const r = await cli(['skipped', '--project-dir', 'app', '--reset', 'F012', '--all']);
+    expect(r.code).toBe(2);
+    expect(r.calls.skipped).toEqual([]);
+    expect(r.err.text).toBe(
+      'claude-harness: --reset and --all cannot be used together: pass the ids to --reset, or --all to reset every skipped feature\n',
+    );
+  });
+
+  it.each([
+    [['skipped'], "required option '--project-dir <dir>' not specified"],
+    [['skipped', '--project-dir', 'app', '--reset'], "option '--reset <ids...>' argument missing"],
+    [
+      ['skipped', '--project-dir', 'app', 'F012'],
+      "too many arguments for 'skipped'. Expected 0 arguments but got 1",
+    ],
+    [['doctor', '--fix'], "unknown option '--fix'"],
+  ])('%j is a usage error', async (argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.err.text).toBe(`claude-harness: ${message}; see 'claude-harness --help'\n`);
+    expect(r.calls.skipped).toEqual([]);
+    expect(r.calls.doctor).toEqual([]);
   });
 });
 
@@ -131,14 +239,15 @@ describe('parse errors: one line, exit 2, no action', () => {
     [['run', '--bogus'], "unknown option '--bogus'"],
     [['--max-iterations'], "option '--max-iterations <n>' argument missing"],
     [['demoo'], "unknown command 'demoo' (did you mean demo?)"],
-    [['build'], "unknown command 'build' (commands: run, demo, fake-model)"],
+    [['build'], "unknown command 'build' (commands: run, demo, doctor, skipped, fake-model)"],
+    [['skiped'], "unknown command 'skiped' (did you mean skipped?)"],
     [['run', 'extra'], "too many arguments for 'run'. Expected 0 arguments but got 1"],
   ])('%j', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
     expect(r.err.text).toBe(`claude-harness: ${message}; see 'claude-harness --help'\n`);
     expect(r.out.text).toBe('');
-    expect(r.calls).toEqual({ run: [], demo: [], fakeModel: [] });
+    expect(r.calls).toEqual({ run: [], demo: [], doctor: [], skipped: [], fakeModel: [] });
   });
 });
 
@@ -153,13 +262,20 @@ describe('help and version', () => {
   it.each([[['--help']], [['run', '--help']], [['help', 'run']]])('%j lists the run flags', async (argv) => {
     const r = await cli(argv);
     expect(r.code).toBe(0);
-    expect(r.out.text).toContain('--session-timeout <minutes>');
+    expect(r.out.text).toContain('--session-timeout <duration>');
+    expect(r.out.text).toContain('--no-sandbox');
     expect(r.err.text).toBe('');
   });
 
   it('lists the commands', async () => {
     const { out } = await cli(['--help']);
-    for (const command of ['run [options]', 'demo [options]', 'fake-model [options]']) {
+    for (const command of [
+      'run [options]',
+      'demo [options]',
+      'doctor [options]',
+      'skipped [options]',
+      'fake-model [options]',
+    ]) {
       expect(out.text).toContain(command);
     }
     expect(out.text).not.toMatch(/not implemented|coming soon/i);
@@ -204,9 +320,25 @@ describe('createActions', () => {
     expect((error as UsageError).message.split('\n')[0]).toBe(PROJECT_DIR_REQUIRED);
   });
 
-  it('demo and fake-model reject empty paths', async () => {
+  it('demo, doctor, skipped and fake-model reject empty paths', async () => {
     const h = harness();
     await expect(createActions(h.io).demo({ projectDir: '' })).rejects.toBeInstanceOf(UsageError);
+    await expect(createActions(h.io).doctor({ projectDir: ' ' })).rejects.toBeInstanceOf(UsageError);
+    await expect(createActions(h.io).skipped({ projectDir: '' })).rejects.toBeInstanceOf(UsageError);
     await expect(createActions(h.io).fakeModel({ scenario: ' ' })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('doctor and skipped refuse a project folder that does not exist', async () => {
+    const h = harness();
+    const doctor = await createActions(h.io)
+      .doctor({ projectDir: 'missing-app' })
+      .catch((thrown: unknown) => thrown);
+    expect(doctor).toBeInstanceOf(UsageError);
+    expect((doctor as UsageError).message).toBe(
+      '--project-dir /work/here/missing-app is not a folder: pass an existing project folder',
+    );
+    await expect(createActions(h.io).skipped({ projectDir: 'missing-app' })).rejects.toBeInstanceOf(
+      UsageError,
+    );
   });
 });

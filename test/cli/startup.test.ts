@@ -41,6 +41,7 @@ describe('start-up', () => {
       'cli/program.ts',
       'cli/signals.ts',
       'cli/version.ts',
+      'config/duration.ts',
       'config/settings.ts',
       'config/types.ts',
       'config/values.ts',

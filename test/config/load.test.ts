@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findJsonSyntaxProblem } from '../../src/config/json-syntax.js';
 import { loadProjectConfig, parseProjectConfig, readProjectConfig } from '../../src/config/load.js';
+import { PROJECT_CONFIG_KEYS } from '../../src/config/schema.js';
 import { CONFIG_FILE_NAME } from '../../src/config/types.js';
 import { ConfigError } from '../../src/errors/index.js';
 
@@ -24,9 +25,19 @@ describe('parseProjectConfig', () => {
       maxIterations: 10,
       model: 'opus',
       sessionTimeout: 60,
-      stallTimeout: 5,
+      stallTimeout: '90s',
+      firstResponseTimeout: '5m',
+      toolAllowance: '1h',
+      autoContinueDelay: 0,
       maxRetries: 2,
+      featureCount: 50,
+      promptsDir: 'prompts',
+      waitOnUsageLimit: false,
+      sandbox: true,
+      secrets: { allow: [{ path: 'test/fixtures/**', rule: 'github', reason: 'fake tokens for tests' }] },
+      policy: { allowCommands: ['make'], denyCommands: ['curl'], allowInlineCode: false },
     };
+    expect(Object.keys(config)).toEqual(PROJECT_CONFIG_KEYS);
     expect(parseProjectConfig(JSON.stringify(config), FILE)).toEqual({ ok: true, config });
   });
 
@@ -63,9 +74,12 @@ describe('parseProjectConfig', () => {
   });
 
   it('lists every unknown key with a suggestion', () => {
-    expect(problems('{"modle": "opus", "colour": "red"}')).toEqual([
-      `${FILE}: unknown key "modle" (did you mean "mode"?); valid keys are $schema, spec, mode, maxIterations, model, sessionTimeout, stallTimeout, maxRetries`,
-      `${FILE}: unknown key "colour"; valid keys are $schema, spec, mode, maxIterations, model, sessionTimeout, stallTimeout, maxRetries`,
+    const keys =
+      '$schema, spec, mode, maxIterations, model, sessionTimeout, stallTimeout, firstResponseTimeout, toolAllowance, autoContinueDelay, maxRetries, featureCount, promptsDir, waitOnUsageLimit, sandbox, secrets, policy';
+    expect(problems('{"modle": "opus", "colour": "red", "noSandbox": true}')).toEqual([
+      `${FILE}: unknown key "modle" (did you mean "mode"?); valid keys are ${keys}`,
+      `${FILE}: unknown key "colour"; valid keys are ${keys}`,
+      `${FILE}: unknown key "noSandbox" (did you mean "sandbox"?); valid keys are ${keys}`,
     ]);
   });
 
@@ -73,8 +87,38 @@ describe('parseProjectConfig', () => {
     expect(problems('{"maxRetries": 1.5, "spec": "", "$schema": 3, "stallTimeout": [1]}')).toEqual([
       `${FILE}: "$schema" must be a string; got 3`,
       `${FILE}: "spec" must be the path of a file; got ""`,
-      `${FILE}: "stallTimeout" must be a whole number of minutes from 1 to 35791; got [1] (a list)`,
+      `${FILE}: "stallTimeout" must be a whole number of minutes from 1 to 35791, or a whole number with a unit (ms, s, m, h) such as 90s, 10m or 2h, up to 35791m; got [1] (a list)`,
       `${FILE}: "maxRetries" must be a whole number of 1 or more; got 1.5`,
+    ]);
+  });
+});
+
+describe('the file-only sections', () => {
+  it('names each problem inside a section by its path, with the module’s own message', () => {
+    expect(
+      problems(
+        JSON.stringify({
+          secrets: {
+            allow: [
+              { path: '/etc/passwd', reason: ' ' },
+              { path: 'a', reason: 'b', why: 1 },
+            ],
+          },
+          policy: { allowHosts: ['a b'] },
+        }),
+      ),
+    ).toEqual([
+      `${FILE}: "secrets.allow[0].path": \`path\` must be relative to the project folder, without \`..\`; got "/etc/passwd"`,
+      `${FILE}: "secrets.allow[0].reason": \`reason\` must say why this is allowed; got " "`,
+      `${FILE}: "secrets.allow[1]" has unknown key "why"`,
+      `${FILE}: "policy.allowHosts[0]": a host name, "*.example.com" or "[::1]"; got "a b"`,
+    ]);
+  });
+
+  it('says a section must be an object', () => {
+    expect(problems('{"secrets": 5, "policy": ["make"]}')).toEqual([
+      `${FILE}: "secrets" must be an object (see docs/config.md); got 5`,
+      `${FILE}: "policy" must be an object (see docs/config.md); got ["make"] (a list)`,
     ]);
   });
 });

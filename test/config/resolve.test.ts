@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_DIR_REQUIRED, resolveRunConfig } from '../../src/config/resolve.js';
+import { PROJECT_CONFIG_KEYS } from '../../src/config/schema.js';
 import type { RunFlags } from '../../src/config/settings.js';
 import { CONFIG_FILE_NAME, DEFAULTS, MODES } from '../../src/config/types.js';
 import { ConfigError, HarnessError, UsageError } from '../../src/errors/index.js';
 
 let cwd: string;
 let spec: string;
+const MINUTE = 60_000;
 
 beforeEach(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'claude-harness-resolve-'));
@@ -66,9 +68,18 @@ describe('resolveRunConfig: success', () => {
       mode: DEFAULTS.mode,
       maxIterations: undefined,
       model: DEFAULTS.model,
-      sessionTimeoutMinutes: DEFAULTS.sessionTimeoutMinutes,
-      stallTimeoutMinutes: DEFAULTS.stallTimeoutMinutes,
+      sessionTimeoutMs: 120 * MINUTE,
+      stallTimeoutMs: 10 * MINUTE,
+      firstResponseTimeoutMs: 15 * MINUTE,
+      toolAllowanceMs: 30 * MINUTE,
+      autoContinueDelayMs: 3_000,
       maxRetries: DEFAULTS.maxRetries,
+      featureCount: 200,
+      promptsDir: undefined,
+      waitOnUsageLimit: true,
+      sandbox: true,
+      secrets: undefined,
+      policy: undefined,
       configFile: undefined,
     });
     // Resolving never creates the project folder; the run does.
@@ -109,7 +120,11 @@ describe('resolveRunConfig: success', () => {
         maxIterations: '7',
         sessionTimeout: '30',
         stallTimeout: '5',
+        firstResponseTimeout: '2',
+        toolAllowance: '45',
+        autoContinueDelay: '7',
         maxRetries: '2',
+        featureCount: '40',
         model: 'opus',
       },
       cwd,
@@ -117,11 +132,128 @@ describe('resolveRunConfig: success', () => {
     });
     expect(config).toMatchObject({
       maxIterations: 7,
-      sessionTimeoutMinutes: 30,
-      stallTimeoutMinutes: 5,
+      // A plain number is minutes for a timeout (as in the original) and seconds for the delay.
+      sessionTimeoutMs: 30 * MINUTE,
+      stallTimeoutMs: 5 * MINUTE,
+      firstResponseTimeoutMs: 2 * MINUTE,
+      toolAllowanceMs: 45 * MINUTE,
+      autoContinueDelayMs: 7_000,
       maxRetries: 2,
+      featureCount: 40,
       model: 'opus',
     });
+  });
+
+  it('takes durations with a unit, down to milliseconds', async () => {
+    const config = await resolveRunConfig({
+      flags: {
+        projectDir: 'app',
+        spec: 'spec.md',
+        sessionTimeout: '90s',
+        stallTimeout: '1500ms',
+        firstResponseTimeout: '2h',
+        toolAllowance: '10m',
+        autoContinueDelay: '500ms',
+      },
+      cwd,
+      env: {},
+    });
+    expect(config).toMatchObject({
+      sessionTimeoutMs: 90_000,
+      stallTimeoutMs: 1_500,
+      firstResponseTimeoutMs: 2 * 60 * MINUTE,
+      toolAllowanceMs: 10 * MINUTE,
+      autoContinueDelayMs: 500,
+    });
+  });
+
+  it.each([
+    ['0', 0],
+    ['0ms', 0],
+    ['3', 3_000],
+    ['2s', 2_000],
+    ['1m', MINUTE],
+  ])('accepts --auto-continue-delay %j', async (raw, ms) => {
+    const config = await resolveRunConfig({
+      flags: { projectDir: 'app', spec: 'spec.md', autoContinueDelay: raw },
+      cwd,
+      env: {},
+    });
+    expect(config.autoContinueDelayMs).toBe(ms);
+  });
+
+  it('accepts the longest timeout a Node timer holds, in any unit', async () => {
+    for (const raw of ['35791', '35791m', `${35791 * 60}s`]) {
+      const config = await resolveRunConfig({
+        flags: { projectDir: 'app', spec: 'spec.md', sessionTimeout: raw },
+        cwd,
+        env: {},
+      });
+      expect(config.sessionTimeoutMs, raw).toBe(35791 * MINUTE);
+    }
+  });
+
+  it('turns waiting and the sandbox off with --no-wait and --no-sandbox', async () => {
+    const config = await resolveRunConfig({
+      flags: { projectDir: 'app', spec: 'spec.md', noWait: true, noSandbox: true },
+      cwd,
+      env: {},
+    });
+    expect(config).toMatchObject({ waitOnUsageLimit: false, sandbox: false });
+  });
+
+  it('reads durations, switches and sections from claude-harness.json', async () => {
+    const secrets = { allow: [{ path: 'test/fixtures/**', rule: 'github', reason: 'fake tokens' }] };
+    const policy = { allowCommands: ['make'], allowHosts: ['api.example.com'] };
+    await project('app', {
+      sessionTimeout: 45,
+      stallTimeout: '90s',
+      autoContinueDelay: 0,
+      toolAllowance: '1h',
+      featureCount: 12,
+      waitOnUsageLimit: false,
+      sandbox: false,
+      secrets,
+      policy,
+    });
+    const config = await resolveRunConfig({ flags: { projectDir: 'app', spec: 'spec.md' }, cwd, env: {} });
+    expect(config).toMatchObject({
+      sessionTimeoutMs: 45 * MINUTE,
+      stallTimeoutMs: 90_000,
+      autoContinueDelayMs: 0,
+      toolAllowanceMs: 60 * MINUTE,
+      firstResponseTimeoutMs: DEFAULTS.firstResponseTimeoutMs,
+      featureCount: 12,
+      waitOnUsageLimit: false,
+      sandbox: false,
+      secrets,
+      policy,
+    });
+  });
+
+  it('lets a flag override a duration from the file', async () => {
+    await project('app', { stallTimeout: '90s', sandbox: true });
+    const config = await resolveRunConfig({
+      flags: { projectDir: 'app', spec: 'spec.md', stallTimeout: '3', noSandbox: true },
+      cwd,
+      env: {},
+    });
+    expect(config).toMatchObject({ stallTimeoutMs: 3 * MINUTE, sandbox: false });
+  });
+
+  it('resolves --prompts-dir against the working directory and "promptsDir" against the project', async () => {
+    await mkdir(join(cwd, 'my-prompts'));
+    const fromFlag = await resolveRunConfig({
+      flags: { projectDir: 'app', spec: 'spec.md', promptsDir: 'my-prompts' },
+      cwd,
+      env: {},
+    });
+    expect(fromFlag.promptsDir).toBe(join(cwd, 'my-prompts'));
+
+    const dir = await project('app', { promptsDir: 'prompts' });
+    await mkdir(join(dir, 'prompts'));
+    const fromFile = await resolveRunConfig({ flags: { projectDir: 'app', spec: 'spec.md' }, cwd, env: {} });
+    expect(fromFile.promptsDir).toBe(join(dir, 'prompts'));
   });
 
   it('takes flags over claude-harness.json over the defaults', async () => {
@@ -138,8 +270,8 @@ describe('resolveRunConfig: success', () => {
     expect(fromFile).toMatchObject({
       maxIterations: 5,
       model: 'opus',
-      stallTimeoutMinutes: 20,
-      sessionTimeoutMinutes: DEFAULTS.sessionTimeoutMinutes,
+      stallTimeoutMs: 20 * MINUTE,
+      sessionTimeoutMs: DEFAULTS.sessionTimeoutMs,
       // "spec" in the file is relative to the project folder.
       specPath: join(dir, 'docs', 'spec.md'),
       configFile: join(dir, CONFIG_FILE_NAME),
@@ -175,13 +307,8 @@ describe('resolveRunConfig: success', () => {
 describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
   const numericFlags = [
     { key: 'maxIterations', flag: '--max-iterations', expected: 'a whole number of 1 or more' },
-    {
-      key: 'sessionTimeout',
-      flag: '--session-timeout',
-      expected: 'a whole number of minutes from 1 to 35791',
-    },
-    { key: 'stallTimeout', flag: '--stall-timeout', expected: 'a whole number of minutes from 1 to 35791' },
     { key: 'maxRetries', flag: '--max-retries', expected: 'a whole number of 1 or more' },
+    { key: 'featureCount', flag: '--feature-count', expected: 'a whole number of 1 or more' },
   ] as const;
 
   for (const { key, flag, expected } of numericFlags) {
@@ -194,9 +321,99 @@ describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
     }
   }
 
-  it('rejects timeouts longer than a Node timer can hold', async () => {
-    const error = await rejects({ projectDir: 'app', spec: 'spec.md', sessionTimeout: '35792' });
-    expect(error.message).toMatch(/^--session-timeout must be a whole number of minutes from 1 to 35791/);
+  const TIMEOUT_EXPECTED =
+    'a whole number of minutes from 1 to 35791, or a whole number with a unit (ms, s, m, h) such as 90s, 10m or 2h, up to 35791m';
+  const timeoutFlags = [
+    { key: 'sessionTimeout', flag: '--session-timeout' },
+    { key: 'stallTimeout', flag: '--stall-timeout' },
+    { key: 'firstResponseTimeout', flag: '--first-response-timeout' },
+    { key: 'toolAllowance', flag: '--tool-allowance' },
+  ] as const;
+
+  for (const { key, flag } of timeoutFlags) {
+    for (const value of [
+      'abc',
+      '1.5',
+      '0',
+      '0s',
+      '-3',
+      '',
+      '1e3',
+      ' 4',
+      '90 s',
+      '1.5h',
+      '2d',
+      '1h30m',
+      'm',
+    ]) {
+      it(`rejects ${flag} ${JSON.stringify(value)}`, async () => {
+        const error = await rejects({ projectDir: 'app', spec: 'spec.md', [key]: value });
+        expect(error).toBeInstanceOf(UsageError);
+        expect(error.message).toBe(`${flag} must be ${TIMEOUT_EXPECTED}; got ${JSON.stringify(value)}`);
+      });
+    }
+  }
+
+  for (const value of ['-1', '1.5', '2d', 'abc', '', '2147461']) {
+    it(`rejects --auto-continue-delay ${JSON.stringify(value)}`, async () => {
+      const error = await rejects({ projectDir: 'app', spec: 'spec.md', autoContinueDelay: value });
+      expect(error.message).toBe(
+        `--auto-continue-delay must be a whole number of seconds from 0 to 2147460, or a whole number with a unit (ms, s, m, h) such as 500ms, 2s or 1m, up to 35791m; got ${JSON.stringify(value)}`,
+      );
+    });
+  }
+
+  it('rejects timeouts longer than a Node timer can hold, in every unit', async () => {
+    for (const value of ['35792', '35792m', '597h', `${35791 * 60 + 1}s`, '99999999999999999999ms']) {
+      const error = await rejects({ projectDir: 'app', spec: 'spec.md', sessionTimeout: value });
+      expect(error.message, value).toMatch(
+        /^--session-timeout must be a whole number of minutes from 1 to 35791/,
+      );
+    }
+  });
+
+  it('rejects a --prompts-dir that is missing or a file', async () => {
+    const missing = await rejects({ projectDir: 'app', spec: 'spec.md', promptsDir: 'nope' });
+    expect(missing).toBeInstanceOf(ConfigError);
+    expect(missing.message).toBe(
+      `prompts folder not found: ${join(cwd, 'nope')} (--prompts-dir "nope" is relative to ${cwd}); check the path`,
+    );
+    const file = await rejects({ projectDir: 'app', spec: 'spec.md', promptsDir: 'spec.md' });
+    expect(file.message).toBe(
+      `prompts folder ${spec} is not a folder: point --prompts-dir at the folder that holds your initializer.md, initializer-retry.md or coding.md`,
+    );
+    expect((await rejects({ projectDir: 'app', spec: 'spec.md', promptsDir: '' })).message).toBe(
+      '--prompts-dir must be the path of a folder; got ""',
+    );
+  });
+
+  it('names the config file when its prompts folder is missing', async () => {
+    const dir = await project('app', { promptsDir: 'prompts' });
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
+    expect(error.message).toBe(
+      `prompts folder not found: ${join(dir, 'prompts')} ("promptsDir" in ${join(dir, CONFIG_FILE_NAME)} is relative to the project folder); check the path`,
+    );
+  });
+
+  it('rejects bad durations, switches and sections in the file, one line each', async () => {
+    const dir = await project('app', {
+      stallTimeout: '90',
+      autoContinueDelay: -1,
+      sandbox: 'no',
+      secrets: { allow: [{ path: '../x' }] },
+      policy: { allowCommands: ['a b'], colour: 1 },
+    });
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
+    const file = join(dir, CONFIG_FILE_NAME);
+    expect(error.message.split('\n')).toEqual([
+      `${file}: "stallTimeout" must be ${TIMEOUT_EXPECTED}; got "90" (a string)`,
+      `${file}: "autoContinueDelay" must be a whole number of seconds from 0 to 2147460, or a whole number with a unit (ms, s, m, h) such as 500ms, 2s or 1m, up to 35791m; got -1`,
+      `${file}: "sandbox" must be true or false; got "no"`,
+      `${file}: "secrets.allow[0].path": \`path\` must be relative to the project folder, without \`..\`; got "../x"`,
+      `${file}: "secrets.allow[0].reason": an allowance needs a \`reason\``,
+      `${file}: "policy.allowCommands[0]": a command name (no spaces or paths), e.g. "make"; got "a b"`,
+      `${file}: "policy" has unknown key "colour"`,
+    ]);
   });
 
   it('rejects an unknown mode and lists the valid ones', async () => {
@@ -294,7 +511,7 @@ describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
     const dir = await project('app', { maxIteration: 3 });
     const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
     expect(error.message).toBe(
-      `${join(dir, CONFIG_FILE_NAME)}: unknown key "maxIteration" (did you mean "maxIterations"?); valid keys are $schema, spec, mode, maxIterations, model, sessionTimeout, stallTimeout, maxRetries`,
+      `${join(dir, CONFIG_FILE_NAME)}: unknown key "maxIteration" (did you mean "maxIterations"?); valid keys are ${PROJECT_CONFIG_KEYS.join(', ')}`,
     );
   });
 
@@ -306,7 +523,7 @@ describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
       `${file}: "mode" must be one of ${MODES.join(', ')}; got "fast"`,
       `${file}: "maxIterations" must be a whole number of 1 or more; got "5" (a string)`,
       `${file}: "model" must be a model ID or alias such as sonnet; got 42`,
-      `${file}: "sessionTimeout" must be a whole number of minutes from 1 to 35791; got 0`,
+      `${file}: "sessionTimeout" must be ${TIMEOUT_EXPECTED}; got 0`,
     ]);
   });
 

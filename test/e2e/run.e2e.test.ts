@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { startCli } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
-import { bash, finalText, oneSession, tool } from '../helpers/scenarios.js';
+import { bash, featureListText, finalText, longRunning, oneSession, tool } from '../helpers/scenarios.js';
 
 const initializerScenario = oneSession(
   {
@@ -18,14 +18,19 @@ const initializerScenario = oneSession(
   },
   {
     expect: { lastToolResultContains: 'A todo app' },
-    content: [tool('Write', { file_path: '{{projectDir}}/feature_list.json', content: '[]\n' })],
+    content: [
+      tool('Write', {
+        file_path: '{{projectDir}}/feature_list.json',
+        content: featureListText([{ description: 'add a todo' }]),
+      }),
+    ],
   },
   { content: [bash('ls')] },
   finalText('Set up.', { lastToolResultContains: 'feature_list.json' }),
 );
 
 describe('claude-harness run (built CLI, real SDK, fake model)', () => {
-  it('copies the spec, runs the initializer session and exits 0', async () => {
+  it('copies the spec, runs the initializer session, adopts its feature list, and stops at --max-iterations (exit 3)', async () => {
     await using work = await tempDir('ch-run-');
     await using config = await tempDir('ch-cfg-');
     const projectDir = join(work.path, 'my-app');
@@ -39,10 +44,21 @@ describe('claude-harness run (built CLI, real SDK, fake model)', () => {
       });
       const { code, stdout, stderr } = await cli.done;
       expect(stderr).toBe('');
-      expect(code).toBe(0);
+      expect(code).toBe(3);
       server.assertComplete();
       expect(await readFile(join(projectDir, 'app_spec.txt'), 'utf8')).toBe('A todo app.\n');
-      expect(await readFile(join(projectDir, 'feature_list.json'), 'utf8')).toBe('[]\n');
+      const list = JSON.parse(await readFile(join(projectDir, 'feature_list.json'), 'utf8'));
+      expect(list).toEqual([
+        {
+          id: 'F001',
+          category: 'functional',
+          description: 'add a todo',
+          steps: ['Step 1: check it'],
+          passes: false,
+        },
+      ]);
+      expect(stdout).toContain('feature list accepted: 1 features');
+      expect(stdout).toContain('Run the same command again to continue');
       expect(stdout).toContain(`project ${projectDir}`);
       expect(stdout).toMatch(/▶ session 1 \(initializer\) started/);
       expect(stdout).toContain('→ Read app_spec.txt');
@@ -79,10 +95,7 @@ describe('claude-harness run (built CLI, real SDK, fake model)', () => {
     await mkdir(projectDir);
     await writeFile(join(work.path, 'spec.md'), 'A todo app.\n');
     const marker = `${process.pid}77${Date.now()}`;
-    const scenario = oneSession(
-      { content: [bash(`echo started && node -e "setInterval(() => {}, 1000)" ${marker}`)] },
-      finalText('unreachable'),
-    );
+    const scenario = oneSession(...longRunning(marker), finalText('unreachable'));
     const server = await startFakeAnthropic({ scenario });
     try {
       const cli = startCli(['--project-dir', projectDir, '--spec', join(work.path, 'spec.md')], {
@@ -94,7 +107,7 @@ describe('claude-harness run (built CLI, real SDK, fake model)', () => {
       const { code, stderr } = await cli.done;
       expect(code).toBe(130);
       expect(stderr).toContain('Stopping');
-      expect(stderr).toContain(`What the agent wrote so far is kept in ${projectDir}`);
+      expect(stderr).toContain('Nothing is lost: run the same command again to continue');
       expect(pgrep(marker)).toEqual([]);
     } finally {
       await server.close();

@@ -22,3 +22,94 @@ export const bash = (command: string): BlockInput =>
 /** A turn that only answers with text (ends the session). */
 export const finalText = (value: string, expect?: TurnInput['expect']): TurnInput =>
   expect ? { expect, content: [text(value)] } : { content: [text(value)] };
+
+/** A validated scenario of several sessions, each a list of turns. */
+export function sessions(...turnLists: TurnInput[][]): Scenario {
+  return parseScenario(JSON.stringify({ sessions: turnLists.map((turns) => ({ turns })) }), 'inline.json');
+}
+
+export interface SpecFeature {
+  description: string;
+  steps?: string[];
+}
+
+/** The feature list an initializer writes (no ids, nothing passing). */
+export function featureListText(features: readonly SpecFeature[]): string {
+  return `${JSON.stringify(
+    features.map((f) => ({
+      category: 'functional',
+      description: f.description,
+      steps: f.steps ?? ['Step 1: check it'],
+      passes: false,
+    })),
+    null,
+    2,
+  )}\n`;
+}
+
+/** The list as the harness keeps it (ids F001…), with `passing` ids set to true: what an agent writes back. */
+export function ownedListText(features: readonly SpecFeature[], passing: readonly string[]): string {
+  return `${JSON.stringify(
+    features.map((f, i) => {
+      const id = `F${String(i + 1).padStart(3, '0')}`;
+      return {
+        id,
+        category: 'functional',
+        description: f.description,
+        steps: f.steps ?? ['Step 1: check it'],
+        passes: passing.includes(id),
+      };
+    }),
+    null,
+    2,
+  )}\n`;
+}
+
+/** An initializer session that writes this feature list and ends. */
+export function initializerSession(features: readonly SpecFeature[]): TurnInput[] {
+  return [
+    {
+      content: [
+        tool('Write', { file_path: '{{projectDir}}/feature_list.json', content: featureListText(features) }),
+      ],
+    },
+    finalText('Planned.'),
+  ];
+}
+
+/** A coding session that does some work, then marks `id` passing (read, then write the list back). */
+export function passingSession(
+  features: readonly SpecFeature[],
+  passingAfter: readonly string[],
+  work: TurnInput[] = [],
+): TurnInput[] {
+  return [
+    ...work,
+    { content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })] },
+    {
+      content: [
+        tool('Write', {
+          file_path: '{{projectDir}}/feature_list.json',
+          content: ownedListText(features, passingAfter),
+        }),
+      ],
+    },
+    finalText('Done.'),
+  ];
+}
+
+/**
+ * A turn that writes `name` (a node script doing `body`) into the project: the default shell policy refuses
+ * inline code (`node -e`), so long-running test commands are scripts, as an agent's would be.
+ */
+export function writeScript(name: string, body: string): TurnInput {
+  return { content: [tool('Write', { file_path: `{{projectDir}}/${name}`, content: `${body}\n` })] };
+}
+
+/** Turns that start a command that runs until killed; `marker` appears in its command line. */
+export function longRunning(marker: string): TurnInput[] {
+  return [
+    writeScript('wait.js', 'setInterval(() => {}, 1000);'),
+    { content: [bash(`node wait.js ${marker}`)] },
+  ];
+}

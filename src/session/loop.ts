@@ -1,0 +1,493 @@
+/**
+ * The long-running loop: fresh agent sessions, one after another, until every feature passes, every
+ * remaining one is skipped, a limit is hit or the user stops it. Everything it learns goes to
+ * `.claude-harness/` as it happens, so a rerun of the same command resumes where it stopped — also after
+ * `kill -9`.
+ */
+import { copyFile, mkdir, readFile, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandIO } from '../cli/io.js';
+import type { RunConfig } from '../config/types.js';
+import type { Env } from '../engine/env.js';
+import { terminateTree } from '../engine/process-tree.js';
+import { ExitCode, UsageError } from '../errors/index.js';
+import { FEATURE_LIST_FILE, type IdentifiedFeature, readFeatureList } from '../ledger/feature-list.js';
+import { readOwnedList, reconcileFeatureList, writeOwnedList } from '../ledger/owned-list.js';
+import { createRedactor, type Redactor } from '../report/redact.js';
+import { SessionLog } from '../report/session-log.js';
+import { type EventLog, openEventLog } from '../state/events.js';
+import { acquireRunLock, findLeftoverAgent } from '../state/lock.js';
+import { countedAttempts } from '../state/mutations.js';
+import { harnessDir } from '../state/paths.js';
+import { COUNTED_OUTCOMES, type EndedOutcome, type HarnessState } from '../state/schema.js';
+import { openState, type StateStore } from '../state/store.js';
+import { isRepo, recentLog } from '../vcs/git.js';
+import { nextDelayMs, shouldPauseRun } from './backoff.js';
+import { checkpoint } from './checkpoint.js';
+import { buildCodingPrompt } from './coding-prompt.js';
+import { abortableDelay } from './delay.js';
+import { buildGuards } from './guards.js';
+import { loadPrompt } from './prompts.js';
+import { prepareSandbox } from './sandbox-setup.js';
+import { type HarnessSessionReport, runHarnessSession } from './session-runner.js';
+
+export interface LoopOptions {
+  /** Variables for the CLI child on top of the user's environment (the demo points it at the fake model). */
+  engineEnv?: Env;
+  /** Environment variables removed from the CLI child's environment. */
+  unsetEnv?: readonly string[];
+  /** For tests: the random source of the backoff jitter. */
+  random?: () => number;
+}
+
+type Plan =
+  | { kind: 'initializer'; retryNote: string | undefined }
+  | { kind: 'coding'; feature: IdentifiedFeature; features: IdentifiedFeature[]; attempt: number }
+  | { kind: 'done'; exitCode: number; message: string };
+
+export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOptions = {}): Promise<number> {
+  if (config.mode === 'backlog' || config.mode === 'validation') {
+    throw new UsageError(
+      `--mode ${config.mode} is not available in this version yet: use --mode greenfield, enhancement or bugfix.`,
+    );
+  }
+  const baseEnv: Env = { ...io.env };
+  for (const name of options.unsetEnv ?? []) delete baseEnv[name];
+  const redact = createRedactor({ env: io.env });
+  // The sandbox is checked before anything is written to the project.
+  const sandbox = await prepareSandbox(config, io, baseEnv, options.engineEnv);
+
+  await mkdir(config.projectDir, { recursive: true });
+  const projectDir = await realpath(config.projectDir);
+  if (config.specPath !== undefined) await copySpec(config.specPath, projectDir);
+
+  const lock = await acquireRunLock(projectDir);
+  try {
+    if (lock.previous) {
+      const leftover = findLeftoverAgent(lock.previous, projectDir);
+      if (leftover !== undefined) {
+        io.out.write(`Stopping the agent a previous run left behind (pid ${leftover}) before going on.\n`);
+        await terminateTree(leftover);
+      }
+    }
+    const store = openState(projectDir);
+    const interrupted = await store.markRunningSessionsInterrupted();
+    await store.startRun({ mode: config.mode, model: config.model, specPath: config.specPath });
+    const events = openEventLog(projectDir);
+    events.append({ type: 'run_start', mode: config.mode, model: config.model, resumed: interrupted });
+    io.out.write(
+      `claude-harness · project ${config.projectDir} · mode ${config.mode} · model ${config.model}\n`,
+    );
+    io.out.write(`sandbox: ${sandbox.description}\n`);
+    if (interrupted.length > 0) {
+      io.out.write(
+        `Resuming: session ${interrupted.join(', ')} was cut off and is recorded as interrupted.\n`,
+      );
+    }
+    const exitCode = await loop({
+      config,
+      io,
+      options,
+      projectDir,
+      store,
+      events,
+      redact,
+      sandbox,
+      lock,
+      baseEnv,
+    });
+    events.append({ type: 'run_end', exitCode });
+    return exitCode;
+  } finally {
+    await lock.release();
+  }
+}
+
+interface LoopContext {
+  config: RunConfig;
+  io: CommandIO;
+  options: LoopOptions;
+  projectDir: string;
+  store: StateStore;
+  events: EventLog;
+  redact: Redactor;
+  sandbox: Awaited<ReturnType<typeof prepareSandbox>>;
+  lock: Awaited<ReturnType<typeof acquireRunLock>>;
+  baseEnv: Env;
+}
+
+async function loop(ctx: LoopContext): Promise<number> {
+  const { config, io, projectDir, store, events } = ctx;
+  const guards = buildGuards(config);
+  const guardContext = { projectDir, stateDir: harnessDir(projectDir) };
+  let sessionsThisRun = 0;
+  let notices: string[] = [];
+
+  for (;;) {
+    if (io.signal.aborted) return stopped(io, config);
+    const plan = await planNext(ctx);
+    if (plan.kind === 'done') {
+      io.out.write(`${plan.message}\n`);
+      await printTotals(io, store);
+      return plan.exitCode;
+    }
+    if (config.maxIterations !== undefined && sessionsThisRun >= config.maxIterations) {
+      io.out.write(
+        `Stopped after ${sessionsThisRun} session${sessionsThisRun === 1 ? '' : 's'} (--max-iterations ${config.maxIterations}). Run the same command again to continue.\n`,
+      );
+      await printTotals(io, store);
+      return ExitCode.limit;
+    }
+    if (sessionsThisRun > 0 && config.autoContinueDelayMs > 0) {
+      io.out.write(`Next session in ${formatSeconds(config.autoContinueDelayMs)} (Ctrl+C to stop).\n`);
+      if (!(await abortableDelay(config.autoContinueDelayMs, io.signal))) return stopped(io, config);
+    }
+    sessionsThisRun++;
+
+    const featureId = plan.kind === 'coding' ? plan.feature.id : undefined;
+    const number = await store.beginSession({ kind: plan.kind, featureId });
+    const prompt = await buildPrompt(ctx, plan, notices);
+    notices = [];
+    const label =
+      plan.kind === 'coding'
+        ? `session ${number} (coding ${plan.feature.id}, attempt ${plan.attempt})`
+        : `session ${number} (initializer)`;
+    if (plan.kind === 'coding') {
+      const passing = plan.features.filter((f) => f.passes).length;
+      io.out.write(
+        `\n── ${label} · passing ${passing}/${plan.features.length} · ${plan.feature.description}\n`,
+      );
+    } else {
+      io.out.write(`\n── ${label}\n`);
+    }
+    events.append({ type: 'session_start', session: number, kind: plan.kind, featureId });
+
+    const log = new SessionLog({ out: io.out, projectDir, label });
+    const report = await runHarnessSession({
+      sessionNumber: number,
+      projectDir,
+      prompt,
+      model: config.model,
+      baseEnv: ctx.baseEnv,
+      engineEnv: ctx.options.engineEnv,
+      sandbox: ctx.sandbox.settings,
+      timeouts: {
+        firstResponseMs: config.firstResponseTimeoutMs,
+        idleMs: config.stallTimeoutMs,
+        sessionMs: config.sessionTimeoutMs,
+        toolAllowanceMs: config.toolAllowanceMs,
+      },
+      guards,
+      guardContext,
+      signal: io.signal,
+      log,
+      events,
+      redact: ctx.redact,
+      onSpawn: (pid) => {
+        ctx.lock.recordCliPid(pid);
+        void store.patchSession(number, { cliPid: pid });
+      },
+    });
+    ctx.lock.recordCliPid(undefined);
+
+    const verdict =
+      plan.kind === 'initializer'
+        ? await afterInitializer(ctx, report)
+        : await afterCoding(ctx, plan, report);
+    notices.push(...verdict.notices);
+    await store.endSession(number, verdict.outcome, {
+      reason: verdict.reason,
+      featureId,
+      sdkSessionId: report.sdkSessionId,
+      costUsd: report.result?.costUsd,
+      tokens: report.result
+        ? { input: report.result.usage.inputTokens, output: report.result.usage.outputTokens }
+        : undefined,
+      turns: report.result?.numTurns,
+    });
+    events.append({
+      type: 'session_end',
+      session: number,
+      kind: plan.kind,
+      featureId,
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      costUsd: report.result?.costUsd ?? 0,
+      toolCalls: report.toolCalls,
+      denials: report.denials,
+    });
+    if (verdict.outcome !== 'passed') {
+      io.out.write(`  ${outcomeWord(verdict.outcome)}: ${ctx.redact(verdict.reason ?? '')}\n`);
+    }
+    if (plan.kind === 'coding') await maybeSkip(ctx, plan.feature, verdict.outcome);
+
+    const saved = await checkpoint(
+      projectDir,
+      `chore(harness): checkpoint after session ${number}${featureId ? ` (${featureId})` : ''}`,
+      config.secrets,
+    );
+    if (saved.kind === 'committed') {
+      events.append({ type: 'checkpoint', session: number, commit: saved.hash });
+      io.out.write(`  checkpoint commit ${saved.hash.slice(0, 7)}\n`);
+    } else if (saved.kind === 'blocked') {
+      events.append({ type: 'checkpoint_blocked', session: number, hits: saved.hits });
+      io.out.write(
+        `  ⛔ checkpoint not committed: secrets in the changes:\n    ${saved.hits.replaceAll('\n', '\n    ')}\n`,
+      );
+      notices.push(
+        `The last checkpoint was not committed because of secrets in the changes:\n${saved.hits}\nRemove them (use environment variables).`,
+      );
+    }
+
+    if (report.outcome.kind === 'interrupted') return stopped(io, config);
+    if (report.outcome.kind === 'api-error') {
+      const code = await handleApiFailure(ctx, report.outcome.failure);
+      if (code !== undefined) return code;
+    }
+  }
+}
+
+async function planNext(ctx: LoopContext): Promise<Plan> {
+  const { projectDir, store } = ctx;
+  let owned = await readOwnedList(projectDir);
+  if (owned === undefined) {
+    const onDisk = await readFeatureList(projectDir);
+    if (!onDisk.ok) {
+      const state = await store.load();
+      const failed = state.sessions.filter(
+        (x) => x.kind === 'initializer' && (COUNTED_OUTCOMES as readonly string[]).includes(x.outcome),
+      );
+      if (failed.length >= ctx.config.maxRetries) {
+        return {
+          kind: 'done',
+          exitCode: ExitCode.failure,
+          message: `\n✗ The initializer failed ${failed.length} times (--max-retries ${ctx.config.maxRetries}); last problem: ${failed.at(-1)?.reason ?? 'unknown'}. Fix the spec or write feature_list.json yourself, then run again.`,
+        };
+      }
+      return { kind: 'initializer', retryNote: onDisk.missing ? undefined : onDisk.error };
+    }
+    // A valid list the harness has not adopted yet (a crash right after the initializer, or a project that
+    // brings its own list): adopt it without another session.
+    owned = await store.assignFeatureIds(onDisk.features);
+    await writeOwnedList(projectDir, owned);
+  }
+  if (owned.length > 0 && owned.every((f) => f.passes)) {
+    return { kind: 'done', exitCode: ExitCode.ok, message: `\n✓ All ${owned.length} features pass.` };
+  }
+  const state = await store.load();
+  const skipped = new Set(
+    Object.entries(state.features)
+      .filter(([, r]) => r.skipped)
+      .map(([id]) => id),
+  );
+  const next = owned.find((f) => !f.passes && !skipped.has(f.id));
+  if (next === undefined) {
+    const passing = owned.filter((f) => f.passes).length;
+    return {
+      kind: 'done',
+      exitCode: ExitCode.skipped,
+      message: `\n■ ${passing} of ${owned.length} features pass; the other ${owned.length - passing} were skipped after ${ctx.config.maxRetries} failed attempts each. See them with: claude-harness skipped --project-dir ${ctx.config.projectDir}`,
+    };
+  }
+  return { kind: 'coding', feature: next, features: owned, attempt: countedAttempts(state, next.id) + 1 };
+}
+
+async function buildPrompt(
+  ctx: LoopContext,
+  plan: Exclude<Plan, { kind: 'done' }>,
+  notices: string[],
+): Promise<string> {
+  const { config, projectDir, store } = ctx;
+  if (plan.kind === 'initializer') {
+    let prompt = await loadPrompt('initializer', { featureCount: config.featureCount }, config.promptsDir);
+    if (plan.retryNote !== undefined) {
+      prompt += await loadPrompt('initializer-retry', { validationError: plan.retryNote }, config.promptsDir);
+    }
+    return prompt;
+  }
+  const state = await store.load();
+  const attempts = (state.features[plan.feature.id]?.attempts ?? []).map((a) => ({
+    session: a.session,
+    outcome: a.outcome,
+    reason: a.reason,
+  }));
+  return buildCodingPrompt({
+    feature: plan.feature,
+    attempts,
+    passing: plan.features.filter((f) => f.passes).length,
+    total: plan.features.length,
+    gitLog: (await isRepo(projectDir)) ? await recentLog(projectDir, 10) : [],
+    progressTail: await readFile(join(projectDir, 'claude-progress.txt'), 'utf8').catch(() => ''),
+    notices,
+    promptsDir: config.promptsDir,
+  });
+}
+
+interface Verdict {
+  outcome: EndedOutcome;
+  reason: string | undefined;
+  notices: string[];
+}
+
+async function afterInitializer(ctx: LoopContext, report: HarnessSessionReport): Promise<Verdict> {
+  const interruption = outcomeOfInterruption(report);
+  const list = await readFeatureList(ctx.projectDir);
+  if (list.ok) {
+    const features = await ctx.store.assignFeatureIds(list.features);
+    await writeOwnedList(ctx.projectDir, features);
+    ctx.io.out.write(
+      `  feature list accepted: ${features.length} features, ids ${features[0]?.id}…${features.at(-1)?.id}\n`,
+    );
+    ctx.events.append({ type: 'feature_list_accepted', count: features.length });
+    return { outcome: 'passed', reason: undefined, notices: [] };
+  }
+  if (interruption) return { ...interruption, notices: [] };
+  ctx.events.append({ type: 'feature_list_rejected', error: list.error });
+  return { outcome: 'failed', reason: list.error, notices: [] };
+}
+
+async function afterCoding(
+  ctx: LoopContext,
+  plan: Extract<Plan, { kind: 'coding' }>,
+  report: HarnessSessionReport,
+): Promise<Verdict> {
+  const text = await readFile(join(ctx.projectDir, FEATURE_LIST_FILE), 'utf8').catch(() => undefined);
+  const completed = report.outcome.kind === 'completed';
+  const owned = (await readOwnedList(ctx.projectDir)) ?? plan.features;
+  const reconciled = reconcileFeatureList(owned, text, plan.feature.id, completed);
+  await writeOwnedList(ctx.projectDir, reconciled.features);
+  const notices: string[] = [];
+  if (reconciled.tampering.length > 0) {
+    ctx.events.append({ type: 'tamper', featureId: plan.feature.id, changes: reconciled.tampering });
+    ctx.io.out.write(`  ⛔ feature_list.json changes undone: ${reconciled.tampering.join('; ')}\n`);
+    notices.push(
+      `Changes to feature_list.json other than setting your feature's "passes" were undone: ${reconciled.tampering.join('; ')}.`,
+    );
+  }
+  if (reconciled.assignedPassed) {
+    ctx.events.append({ type: 'feature_passed', featureId: plan.feature.id });
+    ctx.io.out.write(`  ✓ ${plan.feature.id} passes\n`);
+    return { outcome: 'passed', reason: undefined, notices };
+  }
+  const interruption = outcomeOfInterruption(report);
+  if (interruption) return { ...interruption, notices };
+  const reason =
+    report.outcome.kind === 'error'
+      ? report.outcome.message
+      : `the session ended without ${plan.feature.id} passing`;
+  return { outcome: 'failed', reason, notices };
+}
+
+/** The outcome of a session the harness or the user cut short, or undefined when it ended by itself. */
+function outcomeOfInterruption(report: HarnessSessionReport): Omit<Verdict, 'notices'> | undefined {
+  const o = report.outcome;
+  switch (o.kind) {
+    case 'timeout':
+      return { outcome: o.expiry.reason === 'session' ? 'timeout' : 'aborted', reason: o.expiry.message };
+    case 'loop':
+      return { outcome: 'aborted', reason: `loop detected (${o.verdict.pattern}): ${o.verdict.message}` };
+    case 'api-error':
+      return { outcome: 'api-error', reason: `${o.failure.kind}: ${o.failure.message}` };
+    case 'interrupted':
+      return { outcome: 'interrupted', reason: 'stopped by the user' };
+    default:
+      return undefined;
+  }
+}
+
+async function maybeSkip(ctx: LoopContext, feature: IdentifiedFeature, outcome: EndedOutcome): Promise<void> {
+  if (outcome === 'passed') return;
+  const state = await ctx.store.load();
+  const attempts = countedAttempts(state, feature.id);
+  if (attempts < ctx.config.maxRetries) return;
+  const reasons = (state.features[feature.id]?.attempts ?? []).map((a) => a.reason ?? a.outcome);
+  const reason = `${attempts} failed attempts: ${reasons.join(' | ')}`;
+  await ctx.store.skipFeature(feature.id, reason);
+  ctx.events.append({ type: 'feature_skipped', featureId: feature.id, reason });
+  ctx.io.out.write(
+    `  ■ ${feature.id} skipped after ${attempts} failed attempts (--max-retries ${ctx.config.maxRetries})\n`,
+  );
+}
+
+async function handleApiFailure(
+  ctx: LoopContext,
+  failure: NonNullable<Extract<HarnessSessionReport['outcome'], { kind: 'api-error' }>['failure']>,
+): Promise<number | undefined> {
+  const { io, config, store } = ctx;
+  if (!failure.retryable) {
+    io.err.write(
+      `claude-harness: the model API refused the request (${failure.kind}): ${ctx.redact(failure.message)}\n`,
+    );
+    return ExitCode.failure;
+  }
+  if (failure.kind === 'usage_limit' && failure.resetAt !== undefined) {
+    if (!config.waitOnUsageLimit) {
+      io.err.write(
+        `claude-harness: usage limit reached; it resets at ${failure.resetAt.toISOString()}. Run again then (or without --no-wait to wait).\n`,
+      );
+      return ExitCode.paused;
+    }
+    const waitMs = Math.max(0, failure.resetAt.getTime() - Date.now());
+    io.out.write(
+      `Usage limit reached: waiting until ${failure.resetAt.toISOString()} (Ctrl+C to stop; --no-wait to exit instead).\n`,
+    );
+    ctx.events.append({ type: 'usage_limit_wait', until: failure.resetAt.toISOString() });
+    return (await abortableDelay(waitMs, io.signal)) ? undefined : stopped(io, config);
+  }
+  const state: HarnessState = await store.load();
+  if (shouldPauseRun(state.consecutiveFailedSessions)) {
+    io.err.write(
+      `claude-harness: the model API failed in ${state.consecutiveFailedSessions} sessions in a row (last: ${failure.kind}). Paused; run the same command again later to continue.\n`,
+    );
+    return ExitCode.paused;
+  }
+  const delay = nextDelayMs({
+    attempt: state.consecutiveFailedSessions,
+    retryAfterMs: failure.retryAfterMs,
+    ...backoffBase(io.env),
+    ...(ctx.options.random ? { random: ctx.options.random } : {}),
+  });
+  io.out.write(`  API trouble (${failure.kind}); next session in ${formatSeconds(delay)}.\n`);
+  return (await abortableDelay(delay, io.signal)) ? undefined : stopped(io, config);
+}
+
+function stopped(io: CommandIO, config: RunConfig): number {
+  io.err.write(
+    `Stopped. Nothing is lost: run the same command again to continue (project ${config.projectDir}).\n`,
+  );
+  return ExitCode.interrupted;
+}
+
+async function printTotals(io: CommandIO, store: StateStore): Promise<void> {
+  const { totals } = await store.load();
+  io.out.write(
+    `Sessions: ${totals.sessions} · tokens ${totals.inputTokens.toLocaleString('en-US')} in / ${totals.outputTokens.toLocaleString('en-US')} out · cost $${totals.costUsd.toFixed(4)}\n`,
+  );
+}
+
+async function copySpec(specPath: string, projectDir: string): Promise<void> {
+  const target = join(projectDir, 'app_spec.txt');
+  const [from, to] = await Promise.all([realpath(specPath), realpath(target).catch(() => target)]);
+  if (from !== to) await copyFile(specPath, target);
+}
+
+function outcomeWord(outcome: EndedOutcome): string {
+  return {
+    passed: 'passed',
+    failed: 'not passing',
+    aborted: 'aborted',
+    timeout: 'timed out',
+    'api-error': 'API error',
+    interrupted: 'interrupted',
+  }[outcome];
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
+}
+
+/** `CLAUDE_HARNESS_BACKOFF_BASE_MS` shortens the session-level backoff (tests, impatient users). */
+function backoffBase(env: NodeJS.ProcessEnv): { baseMs?: number } {
+  const value = Number(env.CLAUDE_HARNESS_BACKOFF_BASE_MS);
+  return Number.isFinite(value) && value > 0 ? { baseMs: value } : {};
+}
