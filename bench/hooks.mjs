@@ -3,7 +3,8 @@
 // built, the shell policy, file-tool and secrets guards, called directly N times with a realistic mix of
 // tool inputs. Prints p50/p99/max per call for each guard alone and for all together.
 // Target: all hooks together under 2 ms at p99.
-// Usage: node bench/hooks.mjs [calls=10000] [--no-build]   (builds with `npm run build` first by default)
+// Usage: node bench/hooks.mjs [calls=10000] [--no-build] [--without=secrets,…]
+// (builds with `npm run build` first by default; --without leaves the named optional guards out)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,9 @@ const dist = (path) => join(root, 'dist', path);
 
 const args = process.argv.slice(2);
 const calls = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 10_000);
+const without = new Set(
+  args.filter((arg) => arg.startsWith('--without=')).flatMap((arg) => arg.slice(10).split(',')),
+);
 
 if (!args.includes('--no-build')) {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
@@ -33,16 +37,24 @@ for (const required of ['guards/pre-tool-use.js', 'session/loop-detector.js']) {
 const { guardHook } = await import(pathToFileURL(dist('guards/pre-tool-use.js')).href);
 const { LoopDetector, loopGuard } = await import(pathToFileURL(dist('session/loop-detector.js')).href);
 
-/** Finds a guard in a built module: an exported Guard object, or a `…Guard()` factory taking no arguments. */
-async function loadGuard(label, path) {
+const isGuard = (value) => typeof value === 'object' && value !== null && typeof value.check === 'function';
+const importDist = (path) => import(pathToFileURL(dist(path)).href);
+
+/**
+ * Finds a guard in a built module: `make(module)` when given, else an exported Guard object or a `…Guard()`
+ * factory that needs no arguments.
+ */
+async function loadGuard(label, path, make) {
   if (!existsSync(dist(path))) {
     console.log(`note: dist/${path} is not built; skipping the ${label} guard.`);
     return undefined;
   }
   try {
-    const module = await import(pathToFileURL(dist(path)).href);
-    const isGuard = (value) =>
-      typeof value === 'object' && value !== null && typeof value.check === 'function';
+    const module = await importDist(path);
+    if (make) {
+      const made = await make(module);
+      if (isGuard(made)) return made;
+    }
     for (const value of Object.values(module)) if (isGuard(value)) return value;
     for (const [name, value] of Object.entries(module)) {
       if (typeof value !== 'function' || !/Guard$/.test(name) || value.length > 1) continue;
@@ -56,6 +68,12 @@ async function loadGuard(label, path) {
     );
   }
   return undefined;
+}
+
+/** The shell guard needs a policy and the pids it must protect: the default policy and this process. */
+async function makeShellGuard(module) {
+  const { DEFAULT_POLICY } = await importDist('guards/shell/default-policy.js');
+  return module.shellGuard(DEFAULT_POLICY, [process.pid]);
 }
 
 // A small project to run against: guards that resolve paths or read files see real ones.
@@ -162,36 +180,42 @@ function quantiles(list) {
 }
 
 const optional = [];
-for (const [label, path] of [
-  ['shell-policy', 'guards/shell/guard.js'],
+for (const [label, path, make] of [
+  ['shell-policy', 'guards/shell/guard.js', makeShellGuard],
   ['file-tools', 'guards/file-tools.js'],
   ['secrets', 'guards/secrets/guard.js'],
 ]) {
-  const guard = await loadGuard(label, path);
+  if (without.has(label)) {
+    console.log(`note: leaving the ${label} guard out (--without).`);
+    continue;
+  }
+  const guard = await loadGuard(label, path, make);
   if (guard) optional.push([label, guard]);
 }
 
-const rows = [await measure('loop-detector', [])];
-for (const [label, guard] of optional) rows.push(await measure(`${label} + loop-detector`, [guard]));
-if (optional.length > 1) {
-  rows.push(
-    await measure(
-      `all (${optional.map(([label]) => label).join(', ')}, loop)`,
-      optional.map(([, g]) => g),
-    ),
-  );
-}
-
+const labels = ['loop-detector', ...optional.map(([label]) => `${label} + loop-detector`)];
+if (optional.length > 1) labels.push(`all (${optional.map(([label]) => label).join(', ')}, loop)`);
+const width = Math.max(...labels.map((label) => label.length));
 console.log(`\nPreToolUse hook, ${calls} calls (after ${WARMUP_CALLS} warm-up), ms per call:`);
-const width = Math.max(...rows.map((row) => row.label.length));
-for (const row of rows) {
+/** Prints a row as soon as it is measured, so a slow guard shows which one it is. */
+function print(row) {
   console.log(
     `  ${row.label.padEnd(width)}  p50 ${row.p50.toFixed(3)}  p99 ${row.p99.toFixed(3)}  max ${row.max.toFixed(3)}` +
       `  (denied ${row.denied}, loop aborts ${row.aborts})`,
   );
   console.log(`  ${' '.repeat(width)}  p99 by tool: ${row.tools}`);
+  return row;
 }
-const all = rows.at(-1);
+
+let all = print(await measure('loop-detector', []));
+for (const [label, guard] of optional) all = print(await measure(`${label} + loop-detector`, [guard]));
+if (optional.length > 1)
+  all = print(
+    await measure(
+      labels.at(-1),
+      optional.map(([, guard]) => guard),
+    ),
+  );
 console.log(
   `All hooks together: p99 ${all.p99.toFixed(3)} ms (target < ${TARGET_P99_MS} ms): ${all.p99 < TARGET_P99_MS ? 'ok' : 'OVER TARGET'}`,
 );

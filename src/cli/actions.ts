@@ -53,6 +53,60 @@ export function createActions(io: CommandIO): CliActions {
       );
     },
 
+    async status({ projectDir, json }) {
+      if (projectDir.trim() === '')
+        throw new UsageError('--project-dir is empty: pass the project folder of the run');
+      const { runStatusCommand } = await import('../report/status.js');
+      return runStatusCommand(
+        { projectDir: resolve(io.cwd, projectDir), ...(json === undefined ? {} : { json }) },
+        io,
+      );
+    },
+
+    async report({ projectDir, out }) {
+      if (projectDir.trim() === '')
+        throw new UsageError('--project-dir is empty: pass the project folder of the run');
+      if (out !== undefined && out.trim() === '') {
+        throw new UsageError(
+          '--out is empty: pass the file to write the report to, or leave the flag out for .claude-harness/report.html',
+        );
+      }
+      const { runReportCommand } = await import('../report/html-report.js');
+      return runReportCommand(
+        {
+          projectDir: resolve(io.cwd, projectDir),
+          ...(out === undefined ? {} : { out: resolve(io.cwd, out) }),
+        },
+        io,
+      );
+    },
+
+    async policyCheck({ projectDir = '.', json, stdin, commands }) {
+      // The command checks the folder itself (a missing folder is exit 2); a missing file is no policy.
+      const policyConfig = await projectPolicy(projectDir, io.cwd);
+      const { runPolicyCheckCommand } = await import('../guards/shell/command.js');
+      return runPolicyCheckCommand(
+        {
+          projectDir,
+          json: json === true,
+          stdin: stdin === true,
+          commands,
+          ...(policyConfig === undefined ? {} : { policyConfig }),
+          // Only touched when --stdin is given: reading process.stdin otherwise could hold the process open.
+          ...(stdin === true ? { input: io.stdin ?? process.stdin } : {}),
+        },
+        io,
+      );
+    },
+
+    async policyShow({ projectDir = '.' }) {
+      if (projectDir.trim() === '') throw new UsageError('--project-dir is empty: pass the project folder');
+      await requireFolder(resolve(io.cwd, projectDir));
+      const policyConfig = await projectPolicy(projectDir, io.cwd);
+      const { runPolicyShowCommand } = await import('../guards/shell/command.js');
+      return runPolicyShowCommand(policyConfig === undefined ? {} : { policyConfig }, io);
+    },
+
     async fakeModel({ scenario, port }) {
       if (scenario.trim() === '')
         throw new UsageError('--scenario is empty: pass the path of a scenario file');
@@ -66,6 +120,17 @@ export function createActions(io: CommandIO): CliActions {
       });
     },
   };
+}
+
+/**
+ * The `policy` section of the project's claude-harness.json, read and checked by the same loader as a run:
+ * a damaged file is a `ConfigError` (exit 2). `undefined` without a file or a section.
+ */
+async function projectPolicy(projectDir: string, cwd: string): Promise<unknown> {
+  if (projectDir.trim() === '') return undefined;
+  const { loadProjectConfig } = await import('../config/load.js');
+  const loaded = await loadProjectConfig(resolve(cwd, projectDir));
+  return loaded?.config.policy;
 }
 
 /** Throws a `UsageError` unless `dir` is an existing folder. */

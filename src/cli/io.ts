@@ -6,4 +6,6 @@ export interface CommandIO {
   /** Aborted on the first Ctrl+C (SIGINT) or SIGTERM. */
   signal: AbortSignal;
   cwd: string;
+  /** Standard input, for a command that reads it (`policy check --stdin`); `process.stdin` when left out. */
+  stdin?: NodeJS.ReadableStream;
 }

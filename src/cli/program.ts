@@ -4,7 +4,7 @@
  * which load their modules only when called, keeping start-up to commander and this file.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { flagHelp, flagSyntax, type RunFlags, runSettings } from '../config/settings.js';
+import { flagHelp, flagSyntax, type RunFlags, runSettings, takesNoValue } from '../config/settings.js';
 import { closestMatch } from '../config/values.js';
 import { ExitCode, UsageError } from '../errors/index.js';
 import { PROGRAM_NAME, reportError } from './exit.js';
@@ -34,16 +34,48 @@ export interface SkippedOptions {
   json?: boolean;
 }
 
+export interface StatusOptions {
+  /** Exactly as typed; the action resolves it against the working directory. */
+  projectDir: string;
+  json?: boolean;
+}
+
+export interface ReportOptions {
+  /** Exactly as typed; the action resolves it against the working directory. */
+  projectDir: string;
+  /** Where to write the HTML, exactly as typed; `.claude-harness/report.html` in the project when absent. */
+  out?: string;
+}
+
+export interface PolicyCheckCommandOptions {
+  /** Exactly as typed; the current folder when absent. */
+  projectDir?: string;
+  json?: boolean;
+  /** Read the commands as a JSON array of strings from standard input instead of `commands`. */
+  stdin?: boolean;
+  /** The commands to check, one argument each. */
+  commands: string[];
+}
+
+export interface PolicyShowCommandOptions {
+  /** Exactly as typed; the current folder when absent. */
+  projectDir?: string;
+}
+
 /** What each command does; each returns the exit code. */
 export interface CliActions {
   run(flags: RunFlags): Promise<number>;
   demo(options: DemoOptions): Promise<number>;
   doctor(options: DoctorCommandOptions): Promise<number>;
   skipped(options: SkippedOptions): Promise<number>;
+  status(options: StatusOptions): Promise<number>;
+  report(options: ReportOptions): Promise<number>;
+  policyCheck(options: PolicyCheckCommandOptions): Promise<number>;
+  policyShow(options: PolicyShowCommandOptions): Promise<number>;
   fakeModel(options: FakeModelOptions): Promise<number>;
 }
 
-const COMMANDS = ['run', 'demo', 'doctor', 'skipped', 'fake-model'] as const;
+const COMMANDS = ['run', 'demo', 'doctor', 'skipped', 'status', 'report', 'policy', 'fake-model'] as const;
 
 const EXAMPLES = `
 Examples:
@@ -154,6 +186,79 @@ export function createProgram(
     });
 
   program
+    .command('status')
+    .description(
+      'Show where a run stands: features passing, failing and skipped, the session running now, time, tokens and cost',
+    )
+    .requiredOption('--project-dir <dir>', 'The project folder of the run, relative to the current directory')
+    .option('--json', 'Print JSON instead of text')
+    .action(async (options: { projectDir: string; json?: boolean }) => {
+      setExitCode(
+        await actions.status({
+          projectDir: options.projectDir,
+          ...(options.json === true ? { json: true } : {}),
+        }),
+      );
+    });
+
+  program
+    .command('report')
+    .description(
+      'Write one self-contained HTML report of a run: charts of progress, cost and tokens, and tables',
+    )
+    .requiredOption('--project-dir <dir>', 'The project folder of the run, relative to the current directory')
+    .option(
+      '--out <file>',
+      'Where to write the report, relative to the current directory (default: .claude-harness/report.html in the project)',
+    )
+    .action(async (options: { projectDir: string; out?: string }) => {
+      setExitCode(
+        await actions.report({
+          projectDir: options.projectDir,
+          ...(options.out === undefined ? {} : { out: options.out }),
+        }),
+      );
+    });
+
+  const policy = program
+    .command('policy')
+    .description("Check commands against the agent's shell command policy, or show the policy");
+  policy
+    .command('check')
+    .description(
+      'Say for each command whether the policy allows it, which rule decided and why; exit 1 when any is refused',
+    )
+    .argument('[command...]', 'Commands to check, one quoted argument each')
+    .option(
+      '--project-dir <dir>',
+      'Project whose claude-harness.json policy applies and whose folder paths are judged against (default: the current folder)',
+    )
+    .option('--json', 'Print JSON instead of text')
+    .option('--stdin', 'Read the commands as a JSON array of strings from standard input')
+    .action(async (commands: string[], options: { projectDir?: string; json?: boolean; stdin?: boolean }) => {
+      setExitCode(
+        await actions.policyCheck({
+          commands,
+          ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+          ...(options.json === true ? { json: true } : {}),
+          ...(options.stdin === true ? { stdin: true } : {}),
+        }),
+      );
+    });
+  policy
+    .command('show')
+    .description('Print the policy in force: the defaults merged with the project’s claude-harness.json')
+    .option(
+      '--project-dir <dir>',
+      'Project whose claude-harness.json policy applies (default: the current folder)',
+    )
+    .action(async (options: { projectDir?: string }) => {
+      setExitCode(
+        await actions.policyShow(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+      );
+    });
+
+  program
     .command('fake-model')
     .description('Serve a scripted fake Anthropic Messages API from a scenario file, for tests')
     .requiredOption('--scenario <file>', 'Scenario file (.yaml, .yml or .json) that scripts the replies')
@@ -185,14 +290,14 @@ function addRunOptions(command: Command): Command {
 }
 
 /**
- * The run flags given on the command line. A `--no-x` flag counts only when typed: commander gives its
- * option a value (`true`) even when absent, which must not hide the file's value.
+ * The run flags given on the command line. A flag without a value counts only when typed: commander gives a
+ * `--no-x` option a value (`true`) even when absent, which must not hide the file's value.
  */
 function runFlags(command: Command): RunFlags {
   const options = command.opts<Record<string, unknown>>();
   const flags: Record<string, string | true> = {};
   for (const setting of runSettings()) {
-    if (setting.kind === 'boolean-negated') {
+    if (takesNoValue(setting)) {
       const name = new Option(flagSyntax(setting)).attributeName();
       if (command.getOptionValueSource(name) === 'cli') flags[setting.key] = true;
       continue;

@@ -9,7 +9,7 @@ import { findJsonSyntaxProblem } from './json-syntax.js';
 import { FILE_SECTIONS, PROJECT_CONFIG_KEYS, type ProjectConfig, projectConfigSchema } from './schema.js';
 import { fileKey, runSettings } from './settings.js';
 import { CONFIG_FILE_NAME } from './types.js';
-import { closestMatch, describeValue, expectation } from './values.js';
+import { closestMatch, describeSettingValue, describeValue, expectation } from './values.js';
 
 export type ConfigFileResult =
   | { status: 'absent'; path: string }
@@ -111,7 +111,7 @@ function describeIssues(
     seen.add(key);
     const setting = runSettings().find((candidate) => candidate.inFile && fileKey(candidate) === key);
     const expected = setting ? expectation(setting) : 'a string';
-    problems.push(`${path}: "${key}" must be ${expected}; got ${describeValue(data[key])}`);
+    problems.push(`${path}: "${key}" must be ${expected}; got ${describeSettingValue(setting, data[key])}`);
   }
   return problems;
 }

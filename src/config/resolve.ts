@@ -9,9 +9,9 @@ import { ConfigError, UsageError } from '../errors/index.js';
 import { durationMs } from './duration.js';
 import { readProjectConfig } from './load.js';
 import { type ProjectConfig, parseFlagValue } from './schema.js';
-import { RUN_SETTINGS, type RunFlags, type RunSetting, runSettings } from './settings.js';
-import { CONFIG_FILE_NAME, DEFAULTS, MODES, type Mode, type RunConfig } from './types.js';
-import { closestMatch, expectation } from './values.js';
+import { RUN_SETTINGS, type RunFlags, type RunSetting, runSettings, takesNoValue } from './settings.js';
+import { CONFIG_FILE_NAME, DEFAULTS, MODES, type Mode, type RunConfig, type Verbosity } from './types.js';
+import { closestMatch, describeSettingValue, expectation } from './values.js';
 
 export interface ResolveRunConfigInput {
   /** The flags as typed (strings); absent keys were not given. */
@@ -40,6 +40,11 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
   const config = (message: string) => problems.push({ kind: 'config', message });
 
   const given = checkFlags(flags, usage);
+  if (given.quiet === true && given.verbose === true) {
+    usage(
+      '--quiet and --verbose cannot be used together: pass one of them, or neither for the normal output',
+    );
+  }
 
   let projectDir: string | undefined;
   let projectExists = false;
@@ -134,11 +139,16 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
       : new ConfigError(message);
   }
 
-  const duration = (setting: RunSetting, fromFile: number | string | undefined, fallback: number): number => {
+  const duration = <F extends number | undefined>(
+    setting: RunSetting,
+    fromFile: number | string | undefined,
+    fallback: F,
+  ): number | F => {
     const value = (given[setting.key] as number | string | undefined) ?? fromFile;
     // Both sources were checked above, so the conversion cannot fail here.
     return value === undefined ? fallback : (durationMs(value, setting.bareUnit ?? 'm') ?? fallback);
   };
+  const verbosity: Verbosity = given.quiet === true ? 'quiet' : given.verbose === true ? 'verbose' : 'normal';
 
   return {
     projectDir: projectDir as string,
@@ -146,6 +156,12 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
     mode,
     maxIterations:
       (given.maxIterations as number | undefined) ?? file.maxIterations ?? DEFAULTS.maxIterations,
+    maxDurationMs: duration(RUN_SETTINGS.maxDurationMs, file.maxDuration, DEFAULTS.maxDurationMs),
+    maxBudgetUsd: (given.maxBudgetUsd as number | undefined) ?? file.maxBudgetUsd ?? DEFAULTS.maxBudgetUsd,
+    maxSessionBudgetUsd:
+      (given.maxSessionBudgetUsd as number | undefined) ??
+      file.maxSessionBudgetUsd ??
+      DEFAULTS.maxSessionBudgetUsd,
     model: (given.model as string | undefined) ?? file.model ?? DEFAULTS.model,
     sessionTimeoutMs: duration(RUN_SETTINGS.sessionTimeoutMs, file.sessionTimeout, DEFAULTS.sessionTimeoutMs),
     stallTimeoutMs: duration(RUN_SETTINGS.stallTimeoutMs, file.stallTimeout, DEFAULTS.stallTimeoutMs),
@@ -155,17 +171,23 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
       DEFAULTS.firstResponseTimeoutMs,
     ),
     toolAllowanceMs: duration(RUN_SETTINGS.toolAllowanceMs, file.toolAllowance, DEFAULTS.toolAllowanceMs),
+    testTimeoutMs: duration(RUN_SETTINGS.testTimeoutMs, file.testTimeout, DEFAULTS.testTimeoutMs),
     autoContinueDelayMs: duration(
       RUN_SETTINGS.autoContinueDelayMs,
       file.autoContinueDelay,
       DEFAULTS.autoContinueDelayMs,
     ),
     maxRetries: (given.maxRetries as number | undefined) ?? file.maxRetries ?? DEFAULTS.maxRetries,
+    regressionSample:
+      (given.regressionSample as number | undefined) ?? file.regressionSample ?? DEFAULTS.regressionSample,
     featureCount: (given.featureCount as number | undefined) ?? file.featureCount ?? DEFAULTS.featureCount,
     promptsDir,
+    notifyUrl: (given.notifyUrl as string | undefined) ?? file.notifyUrl ?? DEFAULTS.notifyUrl,
     // A --no-x flag can only turn its setting off; the file may set it either way.
     waitOnUsageLimit: given.noWait === true ? false : (file.waitOnUsageLimit ?? DEFAULTS.waitOnUsageLimit),
     sandbox: given.noSandbox === true ? false : (file.sandbox ?? DEFAULTS.sandbox),
+    json: given.json === true ? true : DEFAULTS.json,
+    verbosity,
     secrets: file.secrets,
     policy: file.policy,
     configFile,
@@ -181,15 +203,15 @@ function checkFlags(
   for (const setting of runSettings()) {
     const raw = flags[setting.key as keyof RunFlags];
     if (raw === undefined) continue;
-    if (typeof raw !== 'string') {
-      // A flag without a value (`--no-wait`): given means on.
-      values[setting.key] = raw;
+    if (typeof raw !== 'string' || takesNoValue(setting)) {
+      // A flag without a value (`--no-wait`, `--json`): given means on.
+      values[setting.key] = true;
       continue;
     }
     const checked = parseFlagValue(setting, raw);
     if (!checked.ok) {
       usage(
-        `--${setting.flag} must be ${expectation(setting)}; got ${JSON.stringify(raw)}${suggestion(setting, raw)}`,
+        `--${setting.flag} must be ${expectation(setting)}; got ${setting.kind === 'url' ? describeSettingValue(setting, raw) : JSON.stringify(raw)}${suggestion(setting, raw)}`,
       );
     } else if (setting.kind === 'path' && raw.startsWith('~')) {
       usage(

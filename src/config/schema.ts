@@ -19,7 +19,7 @@ import {
 import { CONFIG_FILE_NAME, MODES, type Mode } from './types.js';
 
 type FileSetting = Extract<NonNullable<(typeof RUN_SETTINGS)[keyof typeof RUN_SETTINGS]>, { inFile: true }>;
-type ValueOfKind<K extends SettingKind> = K extends 'positive-integer'
+type ValueOfKind<K extends SettingKind> = K extends 'positive-integer' | 'non-negative-integer' | 'usd'
   ? number
   : K extends 'mode'
     ? Mode
@@ -53,9 +53,10 @@ export function settingSchema(setting: RunSetting): z.ZodType<string | number | 
     case 'mode':
       return z.enum(MODES);
     case 'positive-integer':
+    case 'non-negative-integer':
       return z
         .int()
-        .min(1)
+        .min(setting.kind === 'positive-integer' ? 1 : 0)
         .max(setting.max ?? Number.MAX_SAFE_INTEGER);
     case 'duration':
     case 'non-negative-duration': {
@@ -75,9 +76,30 @@ export function settingSchema(setting: RunSetting): z.ZodType<string | number | 
           }),
       ]);
     }
+    case 'usd':
+      // zod's number is finite: no Infinity or NaN.
+      return z.number().positive();
+    case 'url':
+      return z
+        .string()
+        .regex(/^https?:\/\//)
+        .refine(isHttpUrl);
     case 'boolean-negated':
+    case 'flag':
+    case 'verbosity':
       return z.boolean();
   }
+}
+
+/** An `http:` or `https:` URL that `new URL` (and so `fetch`) accepts. */
+export function isHttpUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }
 
 export const SCHEMA_KEY_DESCRIPTION =
@@ -116,7 +138,8 @@ export function projectConfigJsonSchema(): Record<string, unknown> {
 
 /**
  * A flag's string, checked with the same schema as the file. Only digits make a number (minutes for a
- * timeout), so `1.5`, `1e3`, `+2` and the empty string are rejected; a duration keeps its unit: `90s`.
+ * timeout), so `1.5`, `1e3`, `+2` and the empty string are rejected; a duration keeps its unit: `90s`. An
+ * amount of dollars may have decimals: `2.50` (not `.5`, `1e3` or `$2`).
  */
 export function parseFlagValue(
   setting: RunSetting,
@@ -124,9 +147,13 @@ export function parseFlagValue(
 ): { ok: true; value: string | number | boolean } | { ok: false } {
   const numeric =
     setting.kind === 'positive-integer' ||
+    setting.kind === 'non-negative-integer' ||
     setting.kind === 'duration' ||
     setting.kind === 'non-negative-duration';
-  const value = numeric && /^\d+$/.test(raw) ? Number(raw) : raw;
+  const value =
+    (numeric && /^\d+$/.test(raw)) || (setting.kind === 'usd' && /^\d+(\.\d+)?$/.test(raw))
+      ? Number(raw)
+      : raw;
   const result = settingSchema(setting).safeParse(value);
   return result.success ? { ok: true, value: result.data } : { ok: false };
 }

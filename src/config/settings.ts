@@ -21,6 +21,8 @@ export type SettingKind =
   | 'model'
   /** A whole number, 1 or more, up to `max`. */
   | 'positive-integer'
+  /** A whole number, 0 or more, up to `max`. */
+  | 'non-negative-integer'
   /**
    * A duration longer than zero, up to `MAX_TIMER_MINUTES`: a whole number in `bareUnit`, or a whole number
    * with a unit (`500ms`, `90s`, `10m`, `2h`). Resolved to milliseconds.
@@ -28,11 +30,30 @@ export type SettingKind =
   | 'duration'
   /** Like `duration`, but 0 is allowed. */
   | 'non-negative-duration'
+  /** An amount of US dollars greater than 0, decimals allowed: `10`, `2.50`. */
+  | 'usd'
+  /** An `http://` or `https://` URL, as `new URL` reads it. */
+  | 'url'
   /**
    * A flag without a value, `--no-x`, that turns off a setting that is on by default. In the file it is the
    * setting itself (`fileKey`), `true` or `false`.
    */
-  | 'boolean-negated';
+  | 'boolean-negated'
+  /** A flag without a value that turns a setting on; flag only, never in the file. */
+  | 'flag'
+  /**
+   * A flag without a value that sets the verbosity to its own name (`--quiet`, `--verbose`); flag only. At
+   * most one may be given.
+   */
+  | 'verbosity';
+
+/** The kinds of flag that take no value: given means on. */
+export const VALUELESS_KINDS = [
+  'boolean-negated',
+  'flag',
+  'verbosity',
+] as const satisfies readonly SettingKind[];
+type ValuelessKind = (typeof VALUELESS_KINDS)[number];
 
 export interface RunSetting {
   /** The long flag without its dashes. */
@@ -44,7 +65,7 @@ export interface RunSetting {
   /** The placeholder shown in `--help`, e.g. `duration`; `null` for a flag that takes no value. */
   readonly valueName: string | null;
   readonly kind: SettingKind;
-  /** Largest accepted value of a `positive-integer`. */
+  /** Largest accepted value of a `positive-integer` or `non-negative-integer`. */
   readonly max?: number;
   /** What a plain number means for a duration: `m` (minutes) for timeouts, `s` for a delay. */
   readonly bareUnit?: DurationUnit;
@@ -55,6 +76,7 @@ export interface RunSetting {
   /**
    * The default as `--help`, the docs and the schema show it; `null` when there is none. For a
    * `boolean-negated` setting, the default of its file key (`true`): the flag itself is off unless given.
+   * Not shown for a flag without a value.
    */
   readonly defaultText: string | null;
   /** Whether `claude-harness.json` may set it. */
@@ -100,6 +122,35 @@ export const RUN_SETTINGS = {
     kind: 'positive-integer',
     max: Number.MAX_SAFE_INTEGER,
     description: 'Stop after this many sessions',
+    defaultText: 'unlimited',
+    inFile: true,
+  },
+  maxDurationMs: {
+    flag: 'max-duration',
+    key: 'maxDuration',
+    valueName: 'duration',
+    kind: 'duration',
+    bareUnit: 'm',
+    description: `Stop the run cleanly once it has gone this long, aborting a session still running ${DURATION_HINT}`,
+    defaultText: 'unlimited',
+    inFile: true,
+  },
+  maxBudgetUsd: {
+    flag: 'max-budget-usd',
+    key: 'maxBudgetUsd',
+    valueName: 'usd',
+    kind: 'usd',
+    description:
+      'Most the project may cost in US dollars, over all its sessions; the run stops cleanly before starting a session that would not fit',
+    defaultText: 'unlimited',
+    inFile: true,
+  },
+  maxSessionBudgetUsd: {
+    flag: 'max-session-budget-usd',
+    key: 'maxSessionBudgetUsd',
+    valueName: 'usd',
+    kind: 'usd',
+    description: 'Most one session may cost in US dollars; a session that reaches it is aborted',
     defaultText: 'unlimited',
     inFile: true,
   },
@@ -152,6 +203,16 @@ export const RUN_SETTINGS = {
     defaultText: formatDuration(DEFAULTS.toolAllowanceMs),
     inFile: true,
   },
+  testTimeoutMs: {
+    flag: 'test-timeout',
+    key: 'testTimeout',
+    valueName: 'duration',
+    kind: 'duration',
+    bareUnit: 'm',
+    description: `How long a test command the harness runs to verify a feature may take ${DURATION_HINT}`,
+    defaultText: formatDuration(DEFAULTS.testTimeoutMs),
+    inFile: true,
+  },
   autoContinueDelayMs: {
     flag: 'auto-continue-delay',
     key: 'autoContinueDelay',
@@ -172,6 +233,17 @@ export const RUN_SETTINGS = {
     defaultText: String(DEFAULTS.maxRetries),
     inFile: true,
   },
+  regressionSample: {
+    flag: 'regression-sample',
+    key: 'regressionSample',
+    valueName: 'n',
+    kind: 'non-negative-integer',
+    max: Number.MAX_SAFE_INTEGER,
+    description:
+      'How many passing features have their recorded tests re-run at the start of each coding session; 0 for none (validation mode re-runs all)',
+    defaultText: String(DEFAULTS.regressionSample),
+    inFile: true,
+  },
   featureCount: {
     flag: 'feature-count',
     key: 'featureCount',
@@ -190,6 +262,16 @@ export const RUN_SETTINGS = {
     description:
       'Folder of markdown templates (initializer.md, initializer-retry.md, coding.md) that replace the shipped ones of the same name',
     defaultText: 'the shipped prompts',
+    inFile: true,
+  },
+  notifyUrl: {
+    flag: 'notify-url',
+    key: 'notifyUrl',
+    valueName: 'url',
+    kind: 'url',
+    description:
+      'Webhook (http or https) that gets a JSON POST when the run ends or stops, a feature is skipped or a budget is reached; logs show only its origin',
+    defaultText: null,
     inFile: true,
   },
   waitOnUsageLimit: {
@@ -217,12 +299,43 @@ export const RUN_SETTINGS = {
     defaultText: String(DEFAULTS.sandbox),
     inFile: true,
   },
+  json: {
+    flag: 'json',
+    key: 'json',
+    valueName: null,
+    kind: 'flag',
+    description: 'Stream the harness events as JSON lines on stdout',
+    defaultText: null,
+    inFile: false,
+  },
+  verbosity: [
+    {
+      flag: 'quiet',
+      key: 'quiet',
+      valueName: null,
+      kind: 'verbosity',
+      description: 'Print less: problems and summaries only',
+      defaultText: null,
+      inFile: false,
+    },
+    {
+      flag: 'verbose',
+      key: 'verbose',
+      valueName: null,
+      kind: 'verbosity',
+      description: 'Print more detail about each session and tool call',
+      defaultText: null,
+      inFile: false,
+    },
+  ],
   secrets: null,
   policy: null,
   configFile: null,
-} as const satisfies { readonly [K in keyof RunConfig]: RunSetting | null };
+} as const satisfies { readonly [K in keyof RunConfig]: RunSetting | readonly RunSetting[] | null };
 
-type AnySetting = NonNullable<(typeof RUN_SETTINGS)[keyof typeof RUN_SETTINGS]>;
+/** An entry of the table, or each flag of an entry that has several (`verbosity`: `--quiet`, `--verbose`). */
+type Flatten<T> = T extends readonly (infer S)[] ? S : T;
+type AnySetting = Flatten<NonNullable<(typeof RUN_SETTINGS)[keyof typeof RUN_SETTINGS]>>;
 
 /** Keys of the parsed run flags: `projectDir`, `spec`, `mode`, … */
 export type FlagKey = AnySetting['key'];
@@ -242,12 +355,22 @@ export type FileKey = FileKeyOf<Extract<AnySetting, { inFile: true }>>;
  * when given.
  */
 export type RunFlags = {
-  [S in AnySetting as S['key']]?: (S['kind'] extends 'boolean-negated' ? true : string) | undefined;
+  [S in AnySetting as S['key']]?: (S['kind'] extends ValuelessKind ? true : string) | undefined;
 };
 
-/** The settings that have a flag, in `--help` order. */
+/** The settings that have a flag, one per flag, in `--help` order. */
 export function runSettings(): RunSetting[] {
-  return Object.values(RUN_SETTINGS).filter((setting) => setting !== null);
+  const entries: readonly (RunSetting | readonly RunSetting[] | null)[] = Object.values(RUN_SETTINGS);
+  return entries.flatMap((entry) => (entry === null ? [] : isGroup(entry) ? [...entry] : [entry]));
+}
+
+function isGroup(entry: RunSetting | readonly RunSetting[]): entry is readonly RunSetting[] {
+  return Array.isArray(entry);
+}
+
+/** Whether the flag takes no value (`--no-wait`, `--json`, `--quiet`): given means on. */
+export function takesNoValue(setting: RunSetting): boolean {
+  return (VALUELESS_KINDS as readonly SettingKind[]).includes(setting.kind);
 }
 
 /** The key of `setting` in `claude-harness.json`. */
@@ -265,7 +388,7 @@ export function flagSyntax(setting: RunSetting): string {
  * it is off unless given.
  */
 export function flagHelp(setting: RunSetting): string {
-  return setting.defaultText === null || setting.kind === 'boolean-negated'
+  return setting.defaultText === null || takesNoValue(setting)
     ? setting.description
     : `${setting.description} (default: ${setting.defaultText})`;
 }

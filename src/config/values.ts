@@ -16,11 +16,13 @@ export function expectation(setting: RunSetting): string {
       return `one of ${MODES.join(', ')}`;
     case 'model':
       return 'a model ID or alias such as sonnet';
-    case 'positive-integer': {
+    case 'positive-integer':
+    case 'non-negative-integer': {
+      const min = setting.kind === 'positive-integer' ? 1 : 0;
       const max = setting.max ?? Number.MAX_SAFE_INTEGER;
       return max >= Number.MAX_SAFE_INTEGER
-        ? 'a whole number of 1 or more'
-        : `a whole number from 1 to ${max}`;
+        ? `a whole number of ${min} or more`
+        : `a whole number from ${min} to ${max}`;
     }
     case 'duration':
     case 'non-negative-duration': {
@@ -32,9 +34,32 @@ export function expectation(setting: RunSetting): string {
         `or a whole number with a unit (ms, s, m, h) such as ${examples}, up to ${MAX_TIMER_MINUTES}m`
       );
     }
+    case 'usd':
+      return 'an amount of US dollars greater than 0, such as 10 or 2.50';
+    case 'url':
+      return 'an http:// or https:// URL';
     case 'boolean-negated':
+    case 'flag':
+    case 'verbosity':
       return 'true or false';
   }
+}
+
+/**
+ * How a rejected value of `setting` shows in a message. A URL is never repeated: a webhook URL often holds
+ * a token (Slack, Discord), and messages end up in logs.
+ */
+export function describeSettingValue(setting: RunSetting | undefined, value: unknown): string {
+  if (setting?.kind !== 'url' || typeof value !== 'string') return describeValue(value);
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  return protocol === undefined || protocol === 'http:' || protocol === 'https:'
+    ? 'something that is not a valid URL (not shown, as it may hold a token)'
+    : `a URL that starts with ${protocol} (not shown, as it may hold a token)`;
 }
 
 /** `"abc"`, `1.5`, `"5" (a string)`, `null`: how a rejected value shows in a message. */

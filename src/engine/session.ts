@@ -26,6 +26,8 @@ export interface SessionRequest {
    */
   canUseTool?: CanUseTool;
   mcpServers?: Record<string, McpServerConfig>;
+  /** Tools approved without asking (the harness's own MCP tools). */
+  allowedTools?: readonly string[];
   sandbox?: SandboxSettings;
   /** The environment to start from; defaults to `process.env`. */
   baseEnv?: Env;
@@ -69,6 +71,7 @@ export function buildQueryOptions(
   }
   if (request.hooks) options.hooks = request.hooks;
   if (request.mcpServers) options.mcpServers = request.mcpServers;
+  if (request.allowedTools) options.allowedTools = [...request.allowedTools];
   if (request.sandbox) options.sandbox = request.sandbox;
   if (request.maxTurns !== undefined) options.maxTurns = request.maxTurns;
   if (request.pathToClaudeCodeExecutable !== undefined) {

@@ -27,6 +27,8 @@ export const EVENT_TYPES = [
   'feature_list_accepted',
   'feature_list_rejected',
   'feature_passed',
+  'feature_gave_up',
+  'verification_rejected',
   'feature_skipped',
   'features_reset',
   'regression',
@@ -123,6 +125,23 @@ export const featureListRejectedEvent = event('feature_list_rejected', { error: 
 export const featurePassedEvent = event('feature_passed', {
   featureId: z.string(),
   session: sessionNumber.optional(),
+  /** The test command the harness ran to prove it, and what it counted. */
+  command: z.string().optional(),
+  counts: z.record(z.string(), z.number()).optional(),
+  commit: z.string().nullable().optional(),
+});
+export const featureGaveUpEvent = event('feature_gave_up', {
+  featureId: z.string(),
+  session: sessionNumber.optional(),
+  reason: z.string(),
+});
+export const verificationRejectedEvent = event('verification_rejected', {
+  featureId: z.string(),
+  session: sessionNumber.optional(),
+  command: z.string(),
+  /** Where it was refused: the feature, the command, the test files, or the run. */
+  stage: z.string(),
+  reason: z.string(),
 });
 export const featureSkippedEvent = event('feature_skipped', {
   featureId: z.string(),
@@ -137,6 +156,8 @@ export const featuresResetEvent = event('features_reset', {
 export const regressionEvent = event('regression', {
   /** A feature that passed before and fails now. */
   featureId: z.string(),
+  /** Its recorded test command, re-run by the harness. */
+  command: z.string().optional(),
   session: sessionNumber.optional(),
   reason: z.string().optional(),
 });
@@ -178,6 +199,8 @@ export const harnessEventSchema = z.discriminatedUnion('type', [
   featureListAcceptedEvent,
   featureListRejectedEvent,
   featurePassedEvent,
+  featureGaveUpEvent,
+  verificationRejectedEvent,
   featureSkippedEvent,
   featuresResetEvent,
   regressionEvent,

@@ -22,6 +22,9 @@ import { harnessDir } from '../state/paths.js';
 import { COUNTED_OUTCOMES, type EndedOutcome, type HarnessState } from '../state/schema.js';
 import { openState, type StateStore } from '../state/store.js';
 import { isRepo, recentLog } from '../vcs/git.js';
+import { createHarnessMcpServer, HARNESS_SERVER_NAME } from '../verify/mcp-server.js';
+import { latestProofs, type Proof, recordProof } from '../verify/proof.js';
+import { runRegressionChecks } from '../verify/regression.js';
 import { nextDelayMs, shouldPauseRun } from './backoff.js';
 import { checkpoint } from './checkpoint.js';
 import { buildCodingPrompt } from './coding-prompt.js';
@@ -118,7 +121,8 @@ interface LoopContext {
 
 async function loop(ctx: LoopContext): Promise<number> {
   const { config, io, projectDir, store, events } = ctx;
-  const guards = buildGuards(config);
+  let ledgerOwned = false;
+  const guards = buildGuards(config, () => ledgerOwned);
   const guardContext = { projectDir, stateDir: harnessDir(projectDir) };
   let sessionsThisRun = 0;
   let notices: string[] = [];
@@ -144,8 +148,13 @@ async function loop(ctx: LoopContext): Promise<number> {
     }
     sessionsThisRun++;
 
+    if (plan.kind === 'coding') notices.push(...(await regressionCheck(ctx, plan)));
+    ledgerOwned = plan.kind === 'coding';
     const featureId = plan.kind === 'coding' ? plan.feature.id : undefined;
     const number = await store.beginSession({ kind: plan.kind, featureId });
+    const verification: SessionVerification = { proof: undefined, gaveUp: undefined };
+    const harnessServer =
+      plan.kind === 'coding' ? await harnessMcpServer(ctx, plan, verification, number) : undefined;
     const prompt = await buildPrompt(ctx, plan, notices);
     notices = [];
     const label =
@@ -171,6 +180,9 @@ async function loop(ctx: LoopContext): Promise<number> {
       baseEnv: ctx.baseEnv,
       engineEnv: ctx.options.engineEnv,
       sandbox: ctx.sandbox.settings,
+      // Approved by the session's canUseTool like every call the guards let through; naming them in
+      // allowedTools would only make the SDK warn that canUseTool is shadowed.
+      ...(harnessServer ? { mcpServers: { [HARNESS_SERVER_NAME]: harnessServer } } : {}),
       timeouts: {
         firstResponseMs: config.firstResponseTimeoutMs,
         idleMs: config.stallTimeoutMs,
@@ -193,7 +205,7 @@ async function loop(ctx: LoopContext): Promise<number> {
     const verdict =
       plan.kind === 'initializer'
         ? await afterInitializer(ctx, report)
-        : await afterCoding(ctx, plan, report);
+        : await afterCoding(ctx, plan, report, verification);
     notices.push(...verdict.notices);
     await store.endSession(number, verdict.outcome, {
       reason: verdict.reason,
@@ -350,11 +362,17 @@ async function afterCoding(
   ctx: LoopContext,
   plan: Extract<Plan, { kind: 'coding' }>,
   report: HarnessSessionReport,
+  verification: SessionVerification,
 ): Promise<Verdict> {
   const text = await readFile(join(ctx.projectDir, FEATURE_LIST_FILE), 'utf8').catch(() => undefined);
-  const completed = report.outcome.kind === 'completed';
   const owned = (await readOwnedList(ctx.projectDir)) ?? plan.features;
-  const reconciled = reconcileFeatureList(owned, text, plan.feature.id, completed);
+  // Only the harness flips `passes`, from the proof its own test run produced.
+  const reconciled = reconcileFeatureList(owned, text, plan.feature.id, false);
+  const proof = verification.proof;
+  if (proof) {
+    const target = reconciled.features.find((f) => f.id === plan.feature.id);
+    if (target) target.passes = true;
+  }
   await writeOwnedList(ctx.projectDir, reconciled.features);
   const notices: string[] = [];
   if (reconciled.tampering.length > 0) {
@@ -364,17 +382,29 @@ async function afterCoding(
       `Changes to feature_list.json other than setting your feature's "passes" were undone: ${reconciled.tampering.join('; ')}.`,
     );
   }
-  if (reconciled.assignedPassed) {
-    ctx.events.append({ type: 'feature_passed', featureId: plan.feature.id });
-    ctx.io.out.write(`  ✓ ${plan.feature.id} passes\n`);
+  if (proof) {
+    ctx.events.append({
+      type: 'feature_passed',
+      featureId: plan.feature.id,
+      command: proof.command,
+      counts: proof.counts,
+      commit: proof.commit,
+    });
+    const passed = proof.counts.passed;
+    ctx.io.out.write(
+      `  ✓ ${plan.feature.id} passes: \`${proof.command}\` ran ${passed} passing test${passed === 1 ? '' : 's'}\n`,
+    );
     return { outcome: 'passed', reason: undefined, notices };
+  }
+  if (verification.gaveUp !== undefined) {
+    return { outcome: 'failed', reason: `the agent gave up: ${verification.gaveUp}`, notices };
   }
   const interruption = outcomeOfInterruption(report);
   if (interruption) return { ...interruption, notices };
   const reason =
     report.outcome.kind === 'error'
       ? report.outcome.message
-      : `the session ended without ${plan.feature.id} passing`;
+      : `the session ended without a passing test run for ${plan.feature.id} (mcp__harness__feature_pass)`;
   return { outcome: 'failed', reason, notices };
 }
 
@@ -490,4 +520,94 @@ function formatSeconds(ms: number): string {
 function backoffBase(env: NodeJS.ProcessEnv): { baseMs?: number } {
   const value = Number(env.CLAUDE_HARNESS_BACKOFF_BASE_MS);
   return Number.isFinite(value) && value > 0 ? { baseMs: value } : {};
+}
+
+interface SessionVerification {
+  proof: Proof | undefined;
+  gaveUp: string | undefined;
+}
+
+/** The in-process MCP server through which the agent asks the harness to verify its feature. */
+async function harnessMcpServer(
+  ctx: LoopContext,
+  plan: Extract<Plan, { kind: 'coding' }>,
+  verification: SessionVerification,
+  session: number,
+) {
+  const { projectDir, config, events, io } = ctx;
+  return createHarnessMcpServer({
+    projectDir,
+    feature: {
+      id: plan.feature.id,
+      description: plan.feature.description,
+      steps: plan.feature.steps,
+      category: plan.feature.category,
+      attempts: plan.attempt - 1,
+    },
+    timeoutMs: config.testTimeoutMs,
+    signal: io.signal,
+    redact: ctx.redact,
+    onPass: async (proof) => {
+      await recordProof(projectDir, proof);
+      verification.proof = proof;
+    },
+    onFail: (reason) => {
+      verification.gaveUp = reason;
+      events.append({ type: 'feature_gave_up', session, featureId: plan.feature.id, reason });
+    },
+    onEvent: (event) => {
+      if (event.outcome !== 'rejected') return;
+      io.out.write(`    ⛔ feature_pass refused: ${ctx.redact(event.reason).split('\n')[0]}\n`);
+      events.append({
+        type: 'verification_rejected',
+        session,
+        featureId: event.featureId,
+        command: event.command,
+        stage: event.stage,
+        reason: event.reason,
+      });
+    },
+  });
+}
+
+/**
+ * Before a coding session, re-runs the recorded tests of a sample of passing features (all of them in
+ * validation mode). A feature whose proof no longer holds goes back to failing, and the agent is told.
+ */
+async function regressionCheck(ctx: LoopContext, plan: Extract<Plan, { kind: 'coding' }>): Promise<string[]> {
+  const { projectDir, config, events, io } = ctx;
+  const sample = config.mode === 'validation' ? 'all' : config.regressionSample;
+  if (sample === 0) return [];
+  const passing = new Set(plan.features.filter((f) => f.passes).map((f) => f.id));
+  const proofs = (await latestProofs(projectDir)).filter((p) => passing.has(p.featureId));
+  if (proofs.length === 0) return [];
+  const results = await runRegressionChecks({
+    projectDir,
+    proofs,
+    sample,
+    timeoutMs: config.testTimeoutMs,
+    signal: io.signal,
+  });
+  const failed = results.filter((r) => !r.ok);
+  io.out.write(`  regression check: ${results.length - failed.length}/${results.length} still pass\n`);
+  if (failed.length === 0) return [];
+  const owned = (await readOwnedList(projectDir)) ?? plan.features;
+  for (const result of failed) {
+    for (const list of [owned, plan.features]) {
+      const feature = list.find((f) => f.id === result.featureId);
+      if (feature) feature.passes = false;
+    }
+    events.append({
+      type: 'regression',
+      featureId: result.featureId,
+      command: result.command,
+      reason: result.reason,
+    });
+    io.out.write(`  ✗ regression: ${result.featureId} no longer passes (\`${result.command}\`)\n`);
+  }
+  await writeOwnedList(projectDir, owned);
+  return failed.map(
+    (r) =>
+      `${r.featureId} passed before, but its test \`${r.command}\` fails now (${(r.reason ?? '').split('\n')[0]}). It is marked failing again.`,
+  );
 }

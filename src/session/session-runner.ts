@@ -3,7 +3,7 @@
  * runs — the guard hook (policy, paths, secrets, loops), the watchdog timers — and recorded as it goes
  * (live log, events.jsonl). It never throws for what the agent or the API does; it reports an outcome.
  */
-import type { SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
+import type { McpServerConfig, SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
 import type { Env } from '../engine/env.js';
 import type { EngineEvent } from '../engine/events.js';
 import { runSession } from '../engine/session.js';
@@ -31,6 +31,9 @@ export interface HarnessSessionInput {
   baseEnv: Env;
   engineEnv?: Env | undefined;
   sandbox?: SandboxSettings | undefined;
+  /** The harness's MCP server for this session, when it has one, and the tools to approve. */
+  mcpServers?: Record<string, McpServerConfig> | undefined;
+  allowedTools?: readonly string[] | undefined;
   timeouts: SessionTimeouts;
   /** Guards besides the loop detector, which every session gets. */
   guards: readonly Guard[];
@@ -118,6 +121,8 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
       baseEnv: input.baseEnv,
       ...(input.engineEnv ? { env: input.engineEnv } : {}),
       ...(input.sandbox ? { sandbox: input.sandbox } : {}),
+      ...(input.mcpServers ? { mcpServers: input.mcpServers } : {}),
+      ...(input.allowedTools ? { allowedTools: input.allowedTools } : {}),
       hooks: { PreToolUse: [hook] },
       signal: abort.signal,
       ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),

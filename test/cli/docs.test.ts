@@ -2,7 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { FILE_SECTIONS, PROJECT_CONFIG_KEYS } from '../../src/config/schema.js';
-import { fileKey, flagSyntax, MAX_TIMER_MINUTES, runSettings } from '../../src/config/settings.js';
+import {
+  fileKey,
+  flagSyntax,
+  MAX_TIMER_MINUTES,
+  runSettings,
+  takesNoValue,
+} from '../../src/config/settings.js';
 import {
   AuthError,
   ConfigError,
@@ -52,16 +58,24 @@ describe('docs', () => {
     for (const setting of runSettings()) {
       const row = tableRow(text, `\`${flagSyntax(setting)}\``);
       expect(row, setting.flag).toBeDefined();
-      // A flag without a value is off unless given; its file key's default is in config.md.
-      const shown = setting.kind === 'boolean-negated' ? 'off' : (setting.defaultText ?? 'required');
-      expect(row?.[1], setting.flag).toContain(shown);
+      // A flag without a value is off unless given; its file key's default is in config.md. A setting with no
+      // default is either required or simply not set.
+      if (takesNoValue(setting)) expect(row?.[1], setting.flag).toContain('off');
+      else if (setting.defaultText !== null) expect(row?.[1], setting.flag).toContain(setting.defaultText);
+      else expect(row?.[1], setting.flag).toMatch(/required|none/);
     }
     expect(text).toContain(String(MAX_TIMER_MINUTES));
     for (const command of [
       '## `demo`',
       '## `doctor`',
       '## `skipped`',
+      '## `status`',
+      '## `report`',
+      '## `policy check`',
+      '## `policy show`',
       '## `fake-model`',
+      '--out <file>',
+      '--stdin',
       '--scenario <file>',
       '--port <n>',
       '--reset <ids...>',

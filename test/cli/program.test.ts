@@ -1,4 +1,7 @@
-import { Writable } from 'node:stream';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createActions } from '../../src/cli/actions.js';
 import type { CommandIO } from '../../src/cli/io.js';
@@ -6,8 +9,12 @@ import {
   type CliActions,
   type DoctorCommandOptions,
   type FakeModelOptions,
+  type PolicyCheckCommandOptions,
+  type PolicyShowCommandOptions,
+  type ReportOptions,
   runCli,
   type SkippedOptions,
+  type StatusOptions,
 } from '../../src/cli/program.js';
 import { PROJECT_DIR_REQUIRED } from '../../src/config/resolve.js';
 import type { RunFlags } from '../../src/config/settings.js';
@@ -30,18 +37,44 @@ interface Harness {
     demo: unknown[];
     doctor: DoctorCommandOptions[];
     skipped: SkippedOptions[];
+    status: StatusOptions[];
+    report: ReportOptions[];
+    policyCheck: PolicyCheckCommandOptions[];
+    policyShow: PolicyShowCommandOptions[];
     fakeModel: FakeModelOptions[];
   };
 }
 
-function harness(env: NodeJS.ProcessEnv = {}): Harness {
+const NO_CALLS = {
+  run: [],
+  demo: [],
+  doctor: [],
+  skipped: [],
+  status: [],
+  report: [],
+  policyCheck: [],
+  policyShow: [],
+  fakeModel: [],
+};
+
+function harness(env: NodeJS.ProcessEnv = {}, cwd = '/work/here'): Harness {
   const out = new Capture();
   const err = new Capture();
   return {
-    io: { out, err, env, signal: new AbortController().signal, cwd: '/work/here' },
+    io: { out, err, env, signal: new AbortController().signal, cwd },
     out,
     err,
-    calls: { run: [], demo: [], doctor: [], skipped: [], fakeModel: [] },
+    calls: {
+      run: [],
+      demo: [],
+      doctor: [],
+      skipped: [],
+      status: [],
+      report: [],
+      policyCheck: [],
+      policyShow: [],
+      fakeModel: [],
+    },
   };
 }
 
@@ -66,6 +99,22 @@ function fakeActions(h: Harness, result: { code?: number; error?: unknown } = {}
     },
     skipped: (options) => {
       h.calls.skipped.push(options);
+      return finish();
+    },
+    status: (options) => {
+      h.calls.status.push(options);
+      return finish();
+    },
+    report: (options) => {
+      h.calls.report.push(options);
+      return finish();
+    },
+    policyCheck: (options) => {
+      h.calls.policyCheck.push(options);
+      return finish();
+    },
+    policyShow: (options) => {
+      h.calls.policyShow.push(options);
       return finish();
     },
     fakeModel: (options) => {
@@ -138,6 +187,40 @@ describe('run', () => {
     expect((await cli(['run', '--no-sandbox'])).calls.run).toEqual([{ noSandbox: true }]);
   });
 
+  it('passes the budget, limit, webhook and test flags as typed', async () => {
+    const r = await cli([
+      '--max-budget-usd',
+      '12.50',
+      '--max-session-budget-usd=2',
+      '--max-duration',
+      '8h',
+      '--notify-url',
+      'https://hooks.example.com/x',
+      '--test-timeout',
+      '90s',
+      '--regression-sample',
+      '0',
+    ]);
+    expect(r.calls.run).toEqual([
+      {
+        maxBudgetUsd: '12.50',
+        maxSessionBudgetUsd: '2',
+        maxDuration: '8h',
+        notifyUrl: 'https://hooks.example.com/x',
+        testTimeout: '90s',
+        regressionSample: '0',
+      },
+    ]);
+  });
+
+  it('passes --json, --quiet and --verbose only when given, on the program and on run', async () => {
+    expect((await cli(['--json'])).calls.run).toEqual([{ json: true }]);
+    expect((await cli(['run', '--quiet'])).calls.run).toEqual([{ quiet: true }]);
+    expect((await cli(['--verbose', '--json'])).calls.run).toEqual([{ verbose: true, json: true }]);
+    // Both together reach resolveRunConfig, which reports it with the other problems.
+    expect((await cli(['--quiet', '--verbose'])).calls.run).toEqual([{ quiet: true, verbose: true }]);
+  });
+
   it('rejects a value after a flag that takes none', async () => {
     const r = await cli(['--no-wait=false']);
     expect(r.code).toBe(2);
@@ -195,6 +278,97 @@ describe('doctor and skipped', () => {
   });
 });
 
+describe('status and report', () => {
+  it('passes the project folder as typed, and --json or --out when given', async () => {
+    expect((await cli(['status', '--project-dir', 'app'])).calls.status).toEqual([{ projectDir: 'app' }]);
+    expect((await cli(['status', '--json', '--project-dir=app'])).calls.status).toEqual([
+      { projectDir: 'app', json: true },
+    ]);
+    expect((await cli(['report', '--project-dir', 'app'])).calls.report).toEqual([{ projectDir: 'app' }]);
+    expect((await cli(['report', '--project-dir', 'app', '--out', 'out/r.html'])).calls.report).toEqual([
+      { projectDir: 'app', out: 'out/r.html' },
+    ]);
+  });
+
+  it('returns the action exit code', async () => {
+    expect((await cli(['status', '--project-dir', 'app'], { code: 0 })).code).toBe(0);
+    expect((await cli(['report', '--project-dir', 'app'], { code: 1 })).code).toBe(1);
+  });
+
+  it.each([
+    [['status'], "required option '--project-dir <dir>' not specified"],
+    [['report'], "required option '--project-dir <dir>' not specified"],
+    [['report', '--project-dir', 'app', '--out'], "option '--out <file>' argument missing"],
+    [
+      ['status', '--project-dir', 'app', 'now'],
+      "too many arguments for 'status'. Expected 0 arguments but got 1",
+    ],
+    [['status', '--project-dir', 'app', '--watch'], "unknown option '--watch'"],
+  ])('%j is a usage error', async (argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.err.text).toBe(`claude-harness: ${message}; see 'claude-harness --help'\n`);
+    expect(r.calls).toEqual(NO_CALLS);
+  });
+});
+
+describe('policy', () => {
+  it('check passes the commands, one argument each, and the options given', async () => {
+    expect((await cli(['policy', 'check', 'ls -la', 'rm -rf /'])).calls.policyCheck).toEqual([
+      { commands: ['ls -la', 'rm -rf /'] },
+    ]);
+    expect(
+      (await cli(['policy', 'check', '--project-dir', 'app', '--json', 'npm test'])).calls.policyCheck,
+    ).toEqual([{ commands: ['npm test'], projectDir: 'app', json: true }]);
+    expect((await cli(['policy', 'check', '--stdin'])).calls.policyCheck).toEqual([
+      { commands: [], stdin: true },
+    ]);
+    // After --, a command may start with a dash.
+    expect((await cli(['policy', 'check', '--', '-x'])).calls.policyCheck).toEqual([{ commands: ['-x'] }]);
+  });
+
+  it('check returns the action exit code: 1 when a command is denied', async () => {
+    expect((await cli(['policy', 'check', 'rm -rf /'], { code: 1 })).code).toBe(1);
+    expect((await cli(['policy', 'check', 'ls'], { code: 0 })).code).toBe(0);
+  });
+
+  it('show passes the project folder only when given', async () => {
+    expect((await cli(['policy', 'show'])).calls.policyShow).toEqual([{}]);
+    expect((await cli(['policy', 'show', '--project-dir', 'app'])).calls.policyShow).toEqual([
+      { projectDir: 'app' },
+    ]);
+  });
+
+  it.each([
+    [['policy', 'chek'], "unknown command 'chek'"],
+    [['policy', 'show', 'extra'], "too many arguments for 'show'. Expected 0 arguments but got 1"],
+    [['policy', 'check', '--colour', 'ls'], "unknown option '--colour'"],
+  ])('%j is a usage error', async (argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.err.text).toMatch(
+      new RegExp(`^claude-harness: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+    expect(r.calls).toEqual(NO_CALLS);
+  });
+
+  it('policy alone prints its help on stderr and exits 2', async () => {
+    const r = await cli(['policy']);
+    expect(r.code).toBe(2);
+    expect(r.err.text).toContain('check [options] [command...]');
+    expect(r.err.text).toContain('show [options]');
+    expect(r.calls).toEqual(NO_CALLS);
+  });
+
+  it('help policy check lists its options', async () => {
+    const r = await cli(['policy', 'check', '--help']);
+    expect(r.code).toBe(0);
+    for (const option of ['--project-dir <dir>', '--json', '--stdin', '[command...]']) {
+      expect(r.out.text).toContain(option);
+    }
+  });
+});
+
 describe('demo and fake-model', () => {
   it('passes the demo project folder as typed', async () => {
     expect((await cli(['demo'])).calls.demo).toEqual([{}]);
@@ -239,15 +413,21 @@ describe('parse errors: one line, exit 2, no action', () => {
     [['run', '--bogus'], "unknown option '--bogus'"],
     [['--max-iterations'], "option '--max-iterations <n>' argument missing"],
     [['demoo'], "unknown command 'demoo' (did you mean demo?)"],
-    [['build'], "unknown command 'build' (commands: run, demo, doctor, skipped, fake-model)"],
+    [
+      ['build'],
+      "unknown command 'build' (commands: run, demo, doctor, skipped, status, report, policy, fake-model)",
+    ],
     [['skiped'], "unknown command 'skiped' (did you mean skipped?)"],
+    [['stats'], "unknown command 'stats' (did you mean status?)"],
+    [['--max-budget-usd'], "option '--max-budget-usd <usd>' argument missing"],
+    [['--json=true'], "unknown option '--json=true'"],
     [['run', 'extra'], "too many arguments for 'run'. Expected 0 arguments but got 1"],
   ])('%j', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
     expect(r.err.text).toBe(`claude-harness: ${message}; see 'claude-harness --help'\n`);
     expect(r.out.text).toBe('');
-    expect(r.calls).toEqual({ run: [], demo: [], doctor: [], skipped: [], fakeModel: [] });
+    expect(r.calls).toEqual(NO_CALLS);
   });
 });
 
@@ -274,6 +454,9 @@ describe('help and version', () => {
       'demo [options]',
       'doctor [options]',
       'skipped [options]',
+      'status [options]',
+      'report [options]',
+      'policy',
       'fake-model [options]',
     ]) {
       expect(out.text).toContain(command);
@@ -326,6 +509,107 @@ describe('createActions', () => {
     await expect(createActions(h.io).doctor({ projectDir: ' ' })).rejects.toBeInstanceOf(UsageError);
     await expect(createActions(h.io).skipped({ projectDir: '' })).rejects.toBeInstanceOf(UsageError);
     await expect(createActions(h.io).fakeModel({ scenario: ' ' })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('status, report and policy show reject empty paths', async () => {
+    const h = harness();
+    const actions = createActions(h.io);
+    await expect(actions.status({ projectDir: ' ' })).rejects.toBeInstanceOf(UsageError);
+    await expect(actions.report({ projectDir: '' })).rejects.toBeInstanceOf(UsageError);
+    await expect(actions.report({ projectDir: 'app', out: ' ' })).rejects.toThrow(/^--out is empty/);
+    await expect(actions.policyShow({ projectDir: '' })).rejects.toBeInstanceOf(UsageError);
+    await expect(actions.policyCheck({ projectDir: '', commands: ['ls'] })).rejects.toBeInstanceOf(
+      UsageError,
+    );
+  });
+
+  it('status and report need a project with a run (exit 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claude-harness-cli-status-'));
+    try {
+      const h = harness({}, dir);
+      await expect(createActions(h.io).status({ projectDir: '.' })).rejects.toThrow(
+        /^no claude-harness run in /,
+      );
+      await expect(createActions(h.io).report({ projectDir: '.' })).rejects.toThrow(
+        /^no claude-harness run in /,
+      );
+      await expect(createActions(h.io).status({ projectDir: 'missing' })).rejects.toBeInstanceOf(UsageError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('policy, with the project’s claude-harness.json', () => {
+    async function withProject(config: unknown, use: (dir: string) => Promise<void>): Promise<void> {
+      const dir = await mkdtemp(join(tmpdir(), 'claude-harness-cli-policy-'));
+      try {
+        await mkdir(join(dir, 'app'));
+        await writeFile(join(dir, 'app', 'claude-harness.json'), JSON.stringify(config));
+        await use(dir);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    const config = { policy: { denyCommands: ['ls'], allowCommands: ['make'] } };
+
+    it('check applies the policy section: exit 1 when any command is denied, 0 when none is', async () => {
+      await withProject(config, async (dir) => {
+        const h = harness({}, dir);
+        const actions = createActions(h.io);
+        expect(await actions.policyCheck({ projectDir: 'app', commands: ['make build', 'ls'] })).toBe(1);
+        expect(h.out.text).toMatch(/^allow {2}make build\n/);
+        expect(h.out.text).toContain('DENY   ls\n');
+        expect(await actions.policyCheck({ projectDir: 'app', json: true, commands: ['make build'] })).toBe(
+          0,
+        );
+        // Without --project-dir, the current folder is the project.
+        const inApp = harness({}, join(dir, 'app'));
+        expect(await createActions(inApp.io).policyCheck({ commands: ['ls'] })).toBe(1);
+      });
+    });
+
+    it('check --stdin reads a JSON array from standard input', async () => {
+      await withProject(config, async (dir) => {
+        const h = harness({}, dir);
+        h.io.stdin = Readable.from([JSON.stringify(['make', 'git status'])]);
+        expect(
+          await createActions(h.io).policyCheck({ projectDir: 'app', stdin: true, json: true, commands: [] }),
+        ).toBe(0);
+        const results = JSON.parse(h.out.text) as { command: string; decision: string }[];
+        expect(results.map((result) => [result.command, result.decision])).toEqual([
+          ['make', 'allow'],
+          ['git status', 'allow'],
+        ]);
+      });
+    });
+
+    it('show prints the merged policy', async () => {
+      await withProject(config, async (dir) => {
+        const h = harness({}, dir);
+        expect(await createActions(h.io).policyShow({ projectDir: 'app' })).toBe(0);
+        expect(h.out.text).toContain('"make"');
+      });
+    });
+
+    it('a damaged config file or a missing folder is exit 2', async () => {
+      await withProject({ policy: { allowComands: ['make'] } }, async (dir) => {
+        const h = harness({}, dir);
+        const error = await createActions(h.io)
+          .policyCheck({ projectDir: 'app', commands: ['ls'] })
+          .catch((thrown: unknown) => thrown);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).message).toMatch(/"policy" has unknown key "allowComands"/);
+        await expect(createActions(h.io).policyShow({ projectDir: 'app' })).rejects.toBeInstanceOf(
+          ConfigError,
+        );
+        await expect(createActions(h.io).policyShow({ projectDir: 'nope' })).rejects.toBeInstanceOf(
+          UsageError,
+        );
+        await expect(
+          createActions(h.io).policyCheck({ projectDir: 'nope', commands: ['ls'] }),
+        ).rejects.toBeInstanceOf(UsageError);
+      });
+    });
   });
 
   it('doctor and skipped refuse a project folder that does not exist', async () => {

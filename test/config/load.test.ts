@@ -23,15 +23,21 @@ describe('parseProjectConfig', () => {
       spec: 'app_spec.txt',
       mode: 'enhancement',
       maxIterations: 10,
+      maxDuration: '8h',
+      maxBudgetUsd: 25,
+      maxSessionBudgetUsd: 2.5,
       model: 'opus',
       sessionTimeout: 60,
       stallTimeout: '90s',
       firstResponseTimeout: '5m',
       toolAllowance: '1h',
+      testTimeout: 15,
       autoContinueDelay: 0,
       maxRetries: 2,
+      regressionSample: 0,
       featureCount: 50,
       promptsDir: 'prompts',
+      notifyUrl: 'https://hooks.example.com/services/T0/B0/secret',
       waitOnUsageLimit: false,
       sandbox: true,
       secrets: { allow: [{ path: 'test/fixtures/**', rule: 'github', reason: 'fake tokens for tests' }] },
@@ -75,12 +81,37 @@ describe('parseProjectConfig', () => {
 
   it('lists every unknown key with a suggestion', () => {
     const keys =
-      '$schema, spec, mode, maxIterations, model, sessionTimeout, stallTimeout, firstResponseTimeout, toolAllowance, autoContinueDelay, maxRetries, featureCount, promptsDir, waitOnUsageLimit, sandbox, secrets, policy';
+      '$schema, spec, mode, maxIterations, maxDuration, maxBudgetUsd, maxSessionBudgetUsd, model, sessionTimeout, stallTimeout, firstResponseTimeout, toolAllowance, testTimeout, autoContinueDelay, maxRetries, regressionSample, featureCount, promptsDir, notifyUrl, waitOnUsageLimit, sandbox, secrets, policy';
     expect(problems('{"modle": "opus", "colour": "red", "noSandbox": true}')).toEqual([
       `${FILE}: unknown key "modle" (did you mean "mode"?); valid keys are ${keys}`,
       `${FILE}: unknown key "colour"; valid keys are ${keys}`,
       `${FILE}: unknown key "noSandbox" (did you mean "sandbox"?); valid keys are ${keys}`,
     ]);
+  });
+
+  it('rejects bad budgets, samples and webhooks, never repeating the URL', () => {
+    expect(
+      problems(
+        JSON.stringify({
+          maxBudgetUsd: 0,
+          maxSessionBudgetUsd: '2',
+          regressionSample: -1,
+          notifyUrl: 'ftp://hooks.example.com/T0/secret-token',
+        }),
+      ),
+    ).toEqual([
+      `${FILE}: "maxBudgetUsd" must be an amount of US dollars greater than 0, such as 10 or 2.50; got 0`,
+      `${FILE}: "maxSessionBudgetUsd" must be an amount of US dollars greater than 0, such as 10 or 2.50; got "2" (a string)`,
+      `${FILE}: "regressionSample" must be a whole number of 0 or more; got -1`,
+      `${FILE}: "notifyUrl" must be an http:// or https:// URL; got a URL that starts with ftp: (not shown, as it may hold a token)`,
+    ]);
+    expect(problems('{"notifyUrl": "not a url secret-token"}')).toEqual([
+      `${FILE}: "notifyUrl" must be an http:// or https:// URL; got something that is not a valid URL (not shown, as it may hold a token)`,
+    ]);
+    expect(problems('{"notifyUrl": 42}')[0]).toMatch(/; got 42$/);
+    // Flags only: --json, --quiet and --verbose have no key.
+    expect(problems('{"json": true}')[0]).toMatch(/unknown key "json"/);
+    expect(problems('{"verbosity": "quiet"}')[0]).toMatch(/unknown key "verbosity"/);
   });
 
   it('rejects wrong types, naming the key and the value', () => {

@@ -67,17 +67,25 @@ describe('resolveRunConfig: success', () => {
       specPath: spec,
       mode: DEFAULTS.mode,
       maxIterations: undefined,
+      maxDurationMs: undefined,
+      maxBudgetUsd: undefined,
+      maxSessionBudgetUsd: undefined,
       model: DEFAULTS.model,
       sessionTimeoutMs: 120 * MINUTE,
       stallTimeoutMs: 10 * MINUTE,
       firstResponseTimeoutMs: 15 * MINUTE,
       toolAllowanceMs: 30 * MINUTE,
+      testTimeoutMs: 10 * MINUTE,
       autoContinueDelayMs: 3_000,
       maxRetries: DEFAULTS.maxRetries,
+      regressionSample: 3,
       featureCount: 200,
       promptsDir: undefined,
+      notifyUrl: undefined,
       waitOnUsageLimit: true,
       sandbox: true,
+      json: false,
+      verbosity: 'normal',
       secrets: undefined,
       policy: undefined,
       configFile: undefined,
@@ -191,6 +199,89 @@ describe('resolveRunConfig: success', () => {
       });
       expect(config.sessionTimeoutMs, raw).toBe(35791 * MINUTE);
     }
+  });
+
+  it('reads the budgets, the run limit, the webhook and the test settings from flags', async () => {
+    const config = await resolveRunConfig({
+      flags: {
+        projectDir: 'app',
+        spec: 'spec.md',
+        maxBudgetUsd: '12.50',
+        maxSessionBudgetUsd: '0.75',
+        maxDuration: '8h',
+        notifyUrl: 'https://hooks.example.com/services/T0/B0/x',
+        testTimeout: '90s',
+        regressionSample: '0',
+      },
+      cwd,
+      env: {},
+    });
+    expect(config).toMatchObject({
+      maxBudgetUsd: 12.5,
+      maxSessionBudgetUsd: 0.75,
+      maxDurationMs: 8 * 60 * MINUTE,
+      notifyUrl: 'https://hooks.example.com/services/T0/B0/x',
+      testTimeoutMs: 90_000,
+      regressionSample: 0,
+    });
+    const minutes = await resolveRunConfig({
+      flags: { projectDir: 'app', spec: 'spec.md', maxDuration: '90', testTimeout: '20' },
+      cwd,
+      env: {},
+    });
+    // A plain number is minutes, as for the other timeouts.
+    expect(minutes).toMatchObject({ maxDurationMs: 90 * MINUTE, testTimeoutMs: 20 * MINUTE });
+  });
+
+  it('takes --json, --quiet and --verbose from flags only', async () => {
+    const base = { projectDir: 'app', spec: 'spec.md' };
+    expect(await resolveRunConfig({ flags: { ...base, json: true }, cwd, env: {} })).toMatchObject({
+      json: true,
+      verbosity: 'normal',
+    });
+    expect((await resolveRunConfig({ flags: { ...base, quiet: true }, cwd, env: {} })).verbosity).toBe(
+      'quiet',
+    );
+    expect((await resolveRunConfig({ flags: { ...base, verbose: true }, cwd, env: {} })).verbosity).toBe(
+      'verbose',
+    );
+  });
+
+  it('reads the budgets, limits, webhook and test settings from claude-harness.json, flags first', async () => {
+    await project('app', {
+      maxBudgetUsd: 40,
+      maxSessionBudgetUsd: 1.5,
+      maxDuration: 480,
+      notifyUrl: 'http://127.0.0.1:9000/hook',
+      testTimeout: '2m',
+      regressionSample: 10,
+    });
+    const fromFile = await resolveRunConfig({ flags: { projectDir: 'app', spec: 'spec.md' }, cwd, env: {} });
+    expect(fromFile).toMatchObject({
+      maxBudgetUsd: 40,
+      maxSessionBudgetUsd: 1.5,
+      maxDurationMs: 480 * MINUTE,
+      notifyUrl: 'http://127.0.0.1:9000/hook',
+      testTimeoutMs: 2 * MINUTE,
+      regressionSample: 10,
+    });
+    const withFlags = await resolveRunConfig({
+      flags: {
+        projectDir: 'app',
+        spec: 'spec.md',
+        maxBudgetUsd: '5',
+        regressionSample: '0',
+        maxDuration: '1h',
+      },
+      cwd,
+      env: {},
+    });
+    expect(withFlags).toMatchObject({
+      maxBudgetUsd: 5,
+      maxSessionBudgetUsd: 1.5,
+      regressionSample: 0,
+      maxDurationMs: 60 * MINUTE,
+    });
   });
 
   it('turns waiting and the sandbox off with --no-wait and --no-sandbox', async () => {
@@ -362,6 +453,69 @@ describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
       );
     });
   }
+
+  for (const [key, flag] of [
+    ['maxBudgetUsd', '--max-budget-usd'],
+    ['maxSessionBudgetUsd', '--max-session-budget-usd'],
+  ] as const) {
+    for (const value of ['0', '0.0', '-5', 'abc', '', '$10', '1e2', '.5', '10 USD']) {
+      it(`rejects ${flag} ${JSON.stringify(value)}`, async () => {
+        const error = await rejects({ projectDir: 'app', spec: 'spec.md', [key]: value });
+        expect(error).toBeInstanceOf(UsageError);
+        expect(error.message).toBe(
+          `${flag} must be an amount of US dollars greater than 0, such as 10 or 2.50; got ${JSON.stringify(value)}`,
+        );
+      });
+    }
+  }
+
+  for (const value of ['-1', '1.5', 'all', '']) {
+    it(`rejects --regression-sample ${JSON.stringify(value)}`, async () => {
+      const error = await rejects({ projectDir: 'app', spec: 'spec.md', regressionSample: value });
+      expect(error.message).toBe(
+        `--regression-sample must be a whole number of 0 or more; got ${JSON.stringify(value)}`,
+      );
+    });
+  }
+
+  for (const [key, flag] of [
+    ['maxDuration', '--max-duration'],
+    ['testTimeout', '--test-timeout'],
+  ] as const) {
+    for (const value of ['0', '0s', '1.5h', '2d', 'abc', '35792']) {
+      it(`rejects ${flag} ${JSON.stringify(value)}`, async () => {
+        const error = await rejects({ projectDir: 'app', spec: 'spec.md', [key]: value });
+        expect(error.message).toBe(`${flag} must be ${TIMEOUT_EXPECTED}; got ${JSON.stringify(value)}`);
+      });
+    }
+  }
+
+  it('rejects a --notify-url that is not http or https, without repeating it', async () => {
+    const wrongScheme = await rejects({
+      projectDir: 'app',
+      spec: 'spec.md',
+      notifyUrl: 'ftp://hooks.example.com/secret-token',
+    });
+    expect(wrongScheme).toBeInstanceOf(UsageError);
+    expect(wrongScheme.message).toBe(
+      '--notify-url must be an http:// or https:// URL; got a URL that starts with ftp: (not shown, as it may hold a token)',
+    );
+    for (const value of ['hooks.example.com/secret-token', 'https://', '']) {
+      const error = await rejects({ projectDir: 'app', spec: 'spec.md', notifyUrl: value });
+      expect(error.message, value).toBe(
+        '--notify-url must be an http:// or https:// URL; got something that is not a valid URL (not shown, as it may hold a token)',
+      );
+      expect(error.message).not.toContain('secret-token');
+    }
+  });
+
+  it('rejects --quiet with --verbose', async () => {
+    const error = await rejects({ projectDir: 'app', spec: 'spec.md', quiet: true, verbose: true });
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(
+      '--quiet and --verbose cannot be used together: pass one of them, or neither for the normal output',
+    );
+  });
 
   it('rejects timeouts longer than a Node timer can hold, in every unit', async () => {
     for (const value of ['35792', '35792m', '597h', `${35791 * 60 + 1}s`, '99999999999999999999ms']) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { durationMs, formatDuration, MAX_DURATION_MS, MAX_TIMER_MINUTES } from '../../src/config/duration.js';
 import { PROJECT_CONFIG_KEYS, parseFlagValue, projectConfigJsonSchema } from '../../src/config/schema.js';
-import { RUN_SETTINGS, runSettings } from '../../src/config/settings.js';
+import { RUN_SETTINGS, runSettings, takesNoValue } from '../../src/config/settings.js';
 import { DEFAULTS } from '../../src/config/types.js';
 
 describe('schema/claude-harness.schema.json', () => {
@@ -47,6 +47,20 @@ describe('the settings table', () => {
     expect(RUN_SETTINGS.maxIterations.defaultText).toBe('unlimited');
     expect(RUN_SETTINGS.waitOnUsageLimit.defaultText).toBe(String(DEFAULTS.waitOnUsageLimit));
     expect(RUN_SETTINGS.sandbox.defaultText).toBe(String(DEFAULTS.sandbox));
+    expect(RUN_SETTINGS.testTimeoutMs.defaultText).toBe('10m');
+    expect(DEFAULTS.testTimeoutMs).toBe(10 * 60_000);
+    expect(RUN_SETTINGS.regressionSample.defaultText).toBe('3');
+    expect(DEFAULTS.regressionSample).toBe(3);
+    for (const setting of [
+      RUN_SETTINGS.maxDurationMs,
+      RUN_SETTINGS.maxBudgetUsd,
+      RUN_SETTINGS.maxSessionBudgetUsd,
+    ]) {
+      expect(setting.defaultText).toBe('unlimited');
+    }
+    expect(DEFAULTS).toMatchObject({ json: false, verbosity: 'normal' });
+    expect(DEFAULTS.maxDurationMs ?? DEFAULTS.maxBudgetUsd ?? DEFAULTS.maxSessionBudgetUsd).toBeUndefined();
+    expect(DEFAULTS.notifyUrl).toBeUndefined();
   });
 
   it('gives every duration its plain-number unit, and every --no-x flag its file key', () => {
@@ -55,13 +69,27 @@ describe('the settings table', () => {
       expect(setting.bareUnit !== undefined, setting.flag).toBe(isDuration);
       if (setting.kind === 'boolean-negated') {
         expect(setting.flag, setting.key).toMatch(/^no-/);
-        expect(setting.valueName).toBeNull();
         expect(setting.fileKey).toBeDefined();
       } else {
         expect(setting.fileKey, setting.key).toBeUndefined();
-        expect(setting.valueName, setting.key).not.toBeNull();
       }
+      // A flag without a value takes no placeholder; every other flag has one.
+      expect(setting.valueName === null, setting.key).toBe(takesNoValue(setting));
     }
+  });
+
+  it('keeps the flags without a file key out of the file: --project-dir, --json, --quiet, --verbose', () => {
+    expect(
+      runSettings()
+        .filter((setting) => !setting.inFile)
+        .map((setting) => setting.flag),
+    ).toEqual(['project-dir', 'json', 'quiet', 'verbose']);
+    expect(PROJECT_CONFIG_KEYS).not.toContain('json');
+    expect(PROJECT_CONFIG_KEYS).not.toContain('verbosity');
+  });
+
+  it('lists both verbosity flags under the one verbosity setting', () => {
+    expect(RUN_SETTINGS.verbosity.map((setting) => setting.flag)).toEqual(['quiet', 'verbose']);
   });
 });
 
@@ -103,6 +131,39 @@ describe('durations', () => {
 });
 
 describe('parseFlagValue', () => {
+  it('reads dollar amounts greater than 0, decimals allowed', () => {
+    expect(parseFlagValue(RUN_SETTINGS.maxBudgetUsd, '10')).toEqual({ ok: true, value: 10 });
+    expect(parseFlagValue(RUN_SETTINGS.maxBudgetUsd, '2.50')).toEqual({ ok: true, value: 2.5 });
+    expect(parseFlagValue(RUN_SETTINGS.maxSessionBudgetUsd, '0.05')).toEqual({ ok: true, value: 0.05 });
+    for (const raw of ['0', '0.00', '-1', '.5', '5.', '$5', '1e3', 'abc', '', ' 5', 'Infinity', '1,5']) {
+      expect(parseFlagValue(RUN_SETTINGS.maxBudgetUsd, raw), raw).toEqual({ ok: false });
+    }
+  });
+
+  it('reads whole numbers of 0 or more for --regression-sample', () => {
+    expect(parseFlagValue(RUN_SETTINGS.regressionSample, '0')).toEqual({ ok: true, value: 0 });
+    expect(parseFlagValue(RUN_SETTINGS.regressionSample, '12')).toEqual({ ok: true, value: 12 });
+    for (const raw of ['-1', '1.5', 'all', '']) {
+      expect(parseFlagValue(RUN_SETTINGS.regressionSample, raw), raw).toEqual({ ok: false });
+    }
+  });
+
+  it('accepts http and https URLs only', () => {
+    for (const raw of ['https://hooks.example.com/services/T0/B0/x', 'http://127.0.0.1:8080/hook']) {
+      expect(parseFlagValue(RUN_SETTINGS.notifyUrl, raw), raw).toEqual({ ok: true, value: raw });
+    }
+    for (const raw of [
+      'ftp://example.com',
+      'hooks.example.com',
+      'https://',
+      'https://exa mple.com',
+      '',
+      'mailto:a@b',
+    ]) {
+      expect(parseFlagValue(RUN_SETTINGS.notifyUrl, raw), raw).toEqual({ ok: false });
+    }
+  });
+
   it('turns digits into numbers and nothing else', () => {
     expect(parseFlagValue(RUN_SETTINGS.maxRetries, '007')).toEqual({ ok: true, value: 7 });
     for (const raw of ['abc', '1.5', '0', '-3', '', '+2', '1e3', '0x10', '99999999999999999999']) {

@@ -202,7 +202,7 @@ describe('the session loop', () => {
       scenario: sessions(
         initializerSession(two),
         giveUp('make feature F001 work'),
-        giveUp('Session 2: failed — the session ended without F001 passing'),
+        giveUp('Session 2: failed — the session ended without a passing test run for F001'),
         giveUp('Session 3: failed'),
         passingSession(two, ['F002']),
       ),
@@ -227,27 +227,36 @@ describe('the session loop', () => {
     }
   });
 
-  it('undoes changes to feature_list.json other than the assigned passes flag, and tells the next session', async () => {
+  it('owns feature_list.json: refuses edits, undoes changes made behind its back, and tells the next session', async () => {
     await using p = await project();
     const two: SpecFeature[] = [{ description: 'first' }, { description: 'second' }];
+    const tampered = ownedWith(
+      [{ description: 'first, simplified' }, { description: 'second' }],
+      ['F001', 'F002'],
+    );
     const server = await startFakeAnthropic({
       variables: { projectDir: p.dir },
       scenario: sessions(
         initializerSession(two),
-        // Claims F002 (not its feature) passes and rewords F001.
         [
+          // A direct edit is refused…
           { content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })] },
+          { content: [tool('Write', { file_path: '{{projectDir}}/feature_list.json', content: tampered })] },
           {
+            expect: { lastToolResultIsError: true },
+            content: [bash("sed -i 's/false/true/' feature_list.json")],
+          },
+          // …and a script that rewrites it is undone after the session.
+          {
+            expect: { lastToolResultIsError: true },
             content: [
               tool('Write', {
-                file_path: '{{projectDir}}/feature_list.json',
-                content: ownedWith(
-                  [{ description: 'first, simplified' }, { description: 'second' }],
-                  ['F002'],
-                ),
+                file_path: '{{projectDir}}/sneak.js',
+                content: `import { writeFileSync } from 'node:fs';\nwriteFileSync('feature_list.json', ${JSON.stringify(tampered)});\n`,
               }),
             ],
           },
+          { content: [bash('node sneak.js')] },
           finalText('Done.'),
         ],
         [{ expect: { userMessageContains: 'were undone' }, content: [text('Understood.')] }],
@@ -256,14 +265,24 @@ describe('the session loop', () => {
     try {
       const { stdout } = await harness(p, server, ['--max-iterations', '3']).done;
       expect(server.failures).toEqual([]);
+      expect(stdout).toContain('⛔ ledger');
       expect(stdout).toContain('feature_list.json changes undone');
       const owned = JSON.parse(await readFile(join(p.dir, 'feature_list.json'), 'utf8'));
       expect(owned.map((f: { description: string; passes: boolean }) => [f.description, f.passes])).toEqual([
         ['first', false],
         ['second', false],
       ]);
-      expect((await events(p)).find((e) => e.type === 'tamper')).toMatchObject({
-        changes: ['F001 was reworded', 'F002\'s "passes" was set to true'],
+      const log = await events(p);
+      expect(log.filter((e) => e.type === 'policy_denial').map((e) => e.rule)).toEqual([
+        'feature-list-write',
+        'feature-list-shell-write',
+      ]);
+      expect(log.find((e) => e.type === 'tamper')).toMatchObject({
+        changes: [
+          'F001 was reworded',
+          'F001\'s "passes" was set to true',
+          'F002\'s "passes" was set to true',
+        ],
       });
     } finally {
       await server.close();
@@ -308,13 +327,19 @@ describe('watchdogs', () => {
     await using p = await project();
     const server = await startFakeAnthropic({
       variables: { projectDir: p.dir },
-      scenario: sessions(initializerSession(ONE), [
-        {
-          fault: { type: 'hang', seconds: 30 },
-          content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })],
-        },
-        ...passingSession(ONE, ['F001']).slice(1),
-      ]),
+      scenario: sessions(
+        initializerSession(ONE),
+        passingSession(
+          ONE,
+          ['F001'],
+          [
+            {
+              fault: { type: 'hang', seconds: 30 },
+              content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })],
+            },
+          ],
+        ),
+      ),
     });
     try {
       const started = Date.now();
@@ -415,24 +440,36 @@ describe('loops and API trouble', () => {
     await using p = await project();
     const server = await startFakeAnthropic({
       variables: { projectDir: p.dir },
-      scenario: sessions(initializerSession(ONE), [
-        {
-          fault: { type: 'overloaded', times: 1 },
-          content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })],
-        },
-        ...passingSession(ONE, ['F001']).slice(1),
-      ]),
+      scenario: sessions(
+        initializerSession(ONE),
+        passingSession(
+          ONE,
+          ['F001'],
+          [
+            {
+              fault: { type: 'overloaded', times: 1 },
+              content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })],
+            },
+          ],
+        ),
+      ),
     });
     await using p429 = await project();
     const server429 = await startFakeAnthropic({
       variables: { projectDir: p429.dir },
-      scenario: sessions(initializerSession(ONE), [
-        {
-          fault: { type: 'rate_limit', retryAfterSeconds: 0, times: 1 },
-          content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })],
-        },
-        ...passingSession(ONE, ['F001']).slice(1),
-      ]),
+      scenario: sessions(
+        initializerSession(ONE),
+        passingSession(
+          ONE,
+          ['F001'],
+          [
+            {
+              fault: { type: 'rate_limit', retryAfterSeconds: 0, times: 1 },
+              content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })],
+            },
+          ],
+        ),
+      ),
     });
     try {
       const { code, stdout } = await harness(p, server).done;

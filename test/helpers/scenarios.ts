@@ -77,25 +77,37 @@ export function initializerSession(features: readonly SpecFeature[]): TurnInput[
   ];
 }
 
-/** A coding session that does some work, then marks `id` passing (read, then write the list back). */
+/**
+ * A coding session that does some work, writes a real `node:test` test for its feature and asks the harness
+ * to verify it with `mcp__harness__feature_pass`. `passingAfter` names the features passing afterwards; the
+ * last one is this session's feature.
+ */
 export function passingSession(
-  features: readonly SpecFeature[],
+  _features: readonly SpecFeature[],
   passingAfter: readonly string[],
   work: TurnInput[] = [],
 ): TurnInput[] {
+  const id = passingAfter.at(-1) ?? 'F001';
   return [
     ...work,
-    { content: [tool('Read', { file_path: '{{projectDir}}/feature_list.json' })] },
+    writeScript(`tests/${id}.test.js`, passingTest(id)),
     {
-      content: [
-        tool('Write', {
-          file_path: '{{projectDir}}/feature_list.json',
-          content: ownedListText(features, passingAfter),
-        }),
-      ],
+      content: [tool('mcp__harness__feature_pass', { id, test_command: `node --test tests/${id}.test.js` })],
     },
-    finalText('Done.'),
+    { expect: { lastToolResultIsError: false }, content: [text('Done.')] },
   ];
+}
+
+/** A small honest test: it checks a computed value. */
+export function passingTest(id: string): string {
+  return [
+    "import assert from 'node:assert/strict';",
+    "import { test } from 'node:test';",
+    '',
+    `test('${id} works', () => {`,
+    `  assert.equal(['${id}'].map((x) => x.toLowerCase()).join(), '${id.toLowerCase()}');`,
+    '});',
+  ].join('\n');
 }
 
 /**
