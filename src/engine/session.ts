@@ -35,6 +35,8 @@ export interface SessionRequest {
   env?: Env;
   signal?: AbortSignal;
   maxTurns?: number;
+  /** The SDK ends the session with an `error_max_budget_usd` result once it has cost this much. */
+  maxBudgetUsd?: number;
   /** Which settings files the CLI loads; none by default, so a user's settings cannot change a run. */
   settingSources?: SettingSource[];
   /** Lines the CLI writes to stderr. */
@@ -74,6 +76,7 @@ export function buildQueryOptions(
   if (request.allowedTools) options.allowedTools = [...request.allowedTools];
   if (request.sandbox) options.sandbox = request.sandbox;
   if (request.maxTurns !== undefined) options.maxTurns = request.maxTurns;
+  if (request.maxBudgetUsd !== undefined) options.maxBudgetUsd = request.maxBudgetUsd;
   if (request.pathToClaudeCodeExecutable !== undefined) {
     options.pathToClaudeCodeExecutable = request.pathToClaudeCodeExecutable;
   }

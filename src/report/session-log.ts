@@ -5,6 +5,14 @@ import type { EngineEvent } from '../engine/events.js';
  * Plain, line-oriented progress output for one session: readable in a terminal, a log file or CI.
  * One line per tool call; text from the agent is shortened to its first line.
  */
+/** What `--quiet` leaves out: the agent's text and its tool calls (failures still show). */
+const QUIET_HIDES = new Set<EngineEvent['type']>([
+  'session_start',
+  'assistant_text',
+  'tool_call',
+  'tool_result',
+]);
+
 /** Lines of a Bash command's output shown under the call. */
 const BASH_OUTPUT_LINES = 4;
 
@@ -14,6 +22,8 @@ export interface SessionLogOptions {
   /** Shown in the header, e.g. "session 1 (initializer)". */
   label: string;
   now?: () => number;
+  /** `quiet`: problems and the session summary only; `verbose`: every tool's output too. */
+  verbosity?: 'quiet' | 'normal' | 'verbose';
 }
 
 export class SessionLog {
@@ -22,6 +32,7 @@ export class SessionLog {
   readonly #label: string;
   readonly #now: () => number;
   readonly #started: number;
+  readonly #verbosity: 'quiet' | 'normal' | 'verbose';
   /** Tool name per call id, to show what a result belongs to. */
   readonly #toolNames = new Map<string, string>();
 
@@ -31,6 +42,7 @@ export class SessionLog {
     this.#label = options.label;
     this.#now = options.now ?? Date.now;
     this.#started = this.#now();
+    this.#verbosity = options.verbosity ?? 'normal';
   }
 
   write(event: EngineEvent): void {
@@ -45,6 +57,9 @@ export class SessionLog {
   }
 
   format(event: EngineEvent): string | undefined {
+    if (this.#verbosity === 'quiet' && QUIET_HIDES.has(event.type)) {
+      if (!(event.type === 'tool_result' && event.isError)) return undefined;
+    }
     switch (event.type) {
       case 'session_start':
         return `▶ ${this.#label} started · model ${event.model} · Claude Code ${event.claudeCodeVersion}`;
@@ -55,7 +70,7 @@ export class SessionLog {
       case 'tool_result': {
         if (event.isError) return `    ✗ ${truncate(firstLine(stripTags(event.content)), 100)}`;
         // A command's output is what a person watching wants to see; file tools' echoes are noise.
-        if (this.#toolNames.get(event.id) !== 'Bash') return undefined;
+        if (this.#toolNames.get(event.id) !== 'Bash' && this.#verbosity !== 'verbose') return undefined;
         const lines = event.content
           .trimEnd()
           .split('\n')

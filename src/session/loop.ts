@@ -13,6 +13,8 @@ import { terminateTree } from '../engine/process-tree.js';
 import { ExitCode, UsageError } from '../errors/index.js';
 import { FEATURE_LIST_FILE, type IdentifiedFeature, readFeatureList } from '../ledger/feature-list.js';
 import { readOwnedList, reconcileFeatureList, writeOwnedList } from '../ledger/owned-list.js';
+import { canStartSession, estimateNextSessionCost, sessionSpendLimit } from '../report/cost.js';
+import { createNotifier, type Notifier, type NotifyEvent } from '../report/notify.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
 import { SessionLog } from '../report/session-log.js';
 import { type EventLog, openEventLog } from '../state/events.js';
@@ -56,9 +58,14 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
   }
   const baseEnv: Env = { ...io.env };
   for (const name of options.unsetEnv ?? []) delete baseEnv[name];
-  const redact = createRedactor({ env: io.env });
+  const redact = createRedactor({
+    env: io.env,
+    ...(config.notifyUrl ? { extraSecrets: { NOTIFY_URL: config.notifyUrl } } : {}),
+  });
+  // With --json, stdout carries only the event stream; everything for people goes to stderr.
+  const human: CommandIO = config.json ? { ...io, out: io.err } : io;
   // The sandbox is checked before anything is written to the project.
-  const sandbox = await prepareSandbox(config, io, baseEnv, options.engineEnv);
+  const sandbox = await prepareSandbox(config, human, baseEnv, options.engineEnv);
 
   await mkdir(config.projectDir, { recursive: true });
   const projectDir = await realpath(config.projectDir);
@@ -69,27 +76,30 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
     if (lock.previous) {
       const leftover = findLeftoverAgent(lock.previous, projectDir);
       if (leftover !== undefined) {
-        io.out.write(`Stopping the agent a previous run left behind (pid ${leftover}) before going on.\n`);
+        human.out.write(`Stopping the agent a previous run left behind (pid ${leftover}) before going on.\n`);
         await terminateTree(leftover);
       }
     }
     const store = openState(projectDir);
     const interrupted = await store.markRunningSessionsInterrupted();
     await store.startRun({ mode: config.mode, model: config.model, specPath: config.specPath });
-    const events = openEventLog(projectDir);
+    const events = teeEvents(openEventLog(projectDir), config.json ? io.out : undefined);
+    const notifier = config.notifyUrl
+      ? createNotifier({ url: config.notifyUrl, log: (line) => human.err.write(`${redact(line)}\n`) })
+      : undefined;
     events.append({ type: 'run_start', mode: config.mode, model: config.model, resumed: interrupted });
-    io.out.write(
+    human.out.write(
       `claude-harness · project ${config.projectDir} · mode ${config.mode} · model ${config.model}\n`,
     );
-    io.out.write(`sandbox: ${sandbox.description}\n`);
+    human.out.write(`sandbox: ${sandbox.description}\n`);
     if (interrupted.length > 0) {
-      io.out.write(
+      human.out.write(
         `Resuming: session ${interrupted.join(', ')} was cut off and is recorded as interrupted.\n`,
       );
     }
     const exitCode = await loop({
       config,
-      io,
+      io: human,
       options,
       projectDir,
       store,
@@ -98,8 +108,16 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
       sandbox,
       lock,
       baseEnv,
+      notify: (event, details) => notifier?.notify({ event, project: projectDir, details }),
+      startedAt: Date.now(),
     });
     events.append({ type: 'run_end', exitCode });
+    notifier?.notify({
+      event: exitCode === ExitCode.ok ? 'run_completed' : 'run_stopped',
+      project: projectDir,
+      details: { exitCode },
+    });
+    await notifier?.flush(5_000);
     return exitCode;
   } finally {
     await lock.release();
@@ -117,6 +135,9 @@ interface LoopContext {
   sandbox: Awaited<ReturnType<typeof prepareSandbox>>;
   lock: Awaited<ReturnType<typeof acquireRunLock>>;
   baseEnv: Env;
+  notify: (event: NotifyEvent, details: Record<string, unknown>) => void;
+  /** When this invocation started (for --max-duration). */
+  startedAt: number;
 }
 
 async function loop(ctx: LoopContext): Promise<number> {
@@ -142,6 +163,8 @@ async function loop(ctx: LoopContext): Promise<number> {
       await printTotals(io, store);
       return ExitCode.limit;
     }
+    const limit = await limitReached(ctx);
+    if (limit !== undefined) return limit;
     if (sessionsThisRun > 0 && config.autoContinueDelayMs > 0) {
       io.out.write(`Next session in ${formatSeconds(config.autoContinueDelayMs)} (Ctrl+C to stop).\n`);
       if (!(await abortableDelay(config.autoContinueDelayMs, io.signal))) return stopped(io, config);
@@ -163,15 +186,14 @@ async function loop(ctx: LoopContext): Promise<number> {
         : `session ${number} (initializer)`;
     if (plan.kind === 'coding') {
       const passing = plan.features.filter((f) => f.passes).length;
-      io.out.write(
-        `\n── ${label} · passing ${passing}/${plan.features.length} · ${plan.feature.description}\n`,
-      );
+      io.out.write(`\n── ${label} · ${plan.feature.description}\n`);
+      io.out.write(`   ${await progressLine(ctx, passing, plan.features.length)}\n`);
     } else {
       io.out.write(`\n── ${label}\n`);
     }
     events.append({ type: 'session_start', session: number, kind: plan.kind, featureId });
 
-    const log = new SessionLog({ out: io.out, projectDir, label });
+    const log = new SessionLog({ out: io.out, projectDir, label, verbosity: config.verbosity });
     const report = await runHarnessSession({
       sessionNumber: number,
       projectDir,
@@ -186,11 +208,20 @@ async function loop(ctx: LoopContext): Promise<number> {
       timeouts: {
         firstResponseMs: config.firstResponseTimeoutMs,
         idleMs: config.stallTimeoutMs,
-        sessionMs: config.sessionTimeoutMs,
+        sessionMs: Math.max(
+          1_000,
+          Math.min(
+            config.sessionTimeoutMs,
+            config.maxDurationMs === undefined
+              ? Number.POSITIVE_INFINITY
+              : ctx.startedAt + config.maxDurationMs - Date.now(),
+          ),
+        ),
         toolAllowanceMs: config.toolAllowanceMs,
       },
       guards,
       guardContext,
+      maxBudgetUsd: await sessionBudget(ctx),
       signal: io.signal,
       log,
       events,
@@ -228,6 +259,18 @@ async function loop(ctx: LoopContext): Promise<number> {
       toolCalls: report.toolCalls,
       denials: report.denials,
     });
+    if (report.result?.subtype === 'error_max_budget_usd') {
+      events.append({
+        type: 'budget_stop',
+        limit: 'max-session-budget-usd',
+        session: number,
+        spentUsd: report.result.costUsd,
+        reason: 'the session reached its spending cap and was stopped',
+      });
+      io.out.write(
+        `  ■ session ${number} stopped at its spending cap (${report.result.costUsd.toFixed(4)} USD)\n`,
+      );
+    }
     if (verdict.outcome !== 'passed') {
       io.out.write(`  ${outcomeWord(verdict.outcome)}: ${ctx.redact(verdict.reason ?? '')}\n`);
     }
@@ -434,6 +477,7 @@ async function maybeSkip(ctx: LoopContext, feature: IdentifiedFeature, outcome: 
   const reason = `${attempts} failed attempts: ${reasons.join(' | ')}`;
   await ctx.store.skipFeature(feature.id, reason);
   ctx.events.append({ type: 'feature_skipped', featureId: feature.id, reason });
+  ctx.notify('feature_skipped', { featureId: feature.id, description: feature.description, reason });
   ctx.io.out.write(
     `  ■ ${feature.id} skipped after ${attempts} failed attempts (--max-retries ${ctx.config.maxRetries})\n`,
   );
@@ -610,4 +654,88 @@ async function regressionCheck(ctx: LoopContext, plan: Extract<Plan, { kind: 'co
     (r) =>
       `${r.featureId} passed before, but its test \`${r.command}\` fails now (${(r.reason ?? '').split('\n')[0]}). It is marked failing again.`,
   );
+}
+
+/** The run-level limits (--max-budget-usd, --max-duration) checked before a session starts. */
+async function limitReached(ctx: LoopContext): Promise<number | undefined> {
+  const { config, io, events, store } = ctx;
+  if (config.maxDurationMs !== undefined) {
+    const elapsedMs = Date.now() - ctx.startedAt;
+    if (elapsedMs >= config.maxDurationMs) {
+      const reason = `the run reached --max-duration after ${Math.round(elapsedMs / 1000)} s`;
+      events.append({
+        type: 'budget_stop',
+        limit: 'max-duration',
+        elapsedMs,
+        limitMs: config.maxDurationMs,
+        reason,
+      });
+      ctx.notify('budget_reached', { limit: 'max-duration', elapsedMs });
+      io.out.write(`\n■ Stopped: ${reason}. Nothing is lost: run the same command again to continue.\n`);
+      await printTotals(io, store);
+      return ExitCode.limit;
+    }
+  }
+  if (config.maxBudgetUsd === undefined) return undefined;
+  const state = await store.load();
+  const costs = state.sessions.filter((x) => x.outcome !== 'running').map((x) => x.costUsd);
+  const decision = canStartSession({
+    spentUsd: state.totals.costUsd,
+    budgetUsd: config.maxBudgetUsd,
+    estimateNextUsd: estimateNextSessionCost(costs, { sessionCapUsd: config.maxSessionBudgetUsd }),
+  });
+  if (decision.ok) return undefined;
+  events.append({
+    type: 'budget_stop',
+    limit: 'max-budget-usd',
+    spentUsd: decision.spentUsd,
+    limitUsd: decision.budgetUsd,
+    estimateNextUsd: decision.estimateNextUsd,
+    reason: decision.message,
+  });
+  ctx.notify('budget_reached', {
+    limit: 'max-budget-usd',
+    spentUsd: decision.spentUsd,
+    budgetUsd: decision.budgetUsd,
+  });
+  io.out.write(`\n■ ${decision.message}\n`);
+  await printTotals(io, store);
+  return ExitCode.limit;
+}
+
+/** The SDK's own spending cap for the next session: the smaller of the session cap and what is left. */
+async function sessionBudget(ctx: LoopContext): Promise<number | undefined> {
+  const { config } = ctx;
+  if (config.maxBudgetUsd === undefined && config.maxSessionBudgetUsd === undefined) return undefined;
+  const state = await ctx.store.load();
+  return sessionSpendLimit({
+    spentUsd: state.totals.costUsd,
+    budgetUsd: config.maxBudgetUsd,
+    sessionCapUsd: config.maxSessionBudgetUsd,
+  });
+}
+
+/** `[████░░░░] 3/8 passing · 1 skipped · 12,345 tokens · $0.4200` */
+async function progressLine(ctx: LoopContext, passing: number, total: number): Promise<string> {
+  const state = await ctx.store.load();
+  const skipped = Object.values(state.features).filter((f) => f.skipped).length;
+  const width = 20;
+  const filled = total === 0 ? 0 : Math.round((passing / total) * width);
+  const tokens = state.totals.inputTokens + state.totals.outputTokens;
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${passing}/${total} passing · ${skipped} skipped · ${tokens.toLocaleString('en-US')} tokens · $${state.totals.costUsd.toFixed(4)}`;
+}
+
+/** With --json, every event also goes to stdout as the same JSON line that events.jsonl gets. */
+function teeEvents(log: EventLog, out: NodeJS.WritableStream | undefined): EventLog {
+  if (out === undefined) return log;
+  return {
+    path: log.path,
+    read: () => log.read(),
+    append(record) {
+      const at = record.at ?? new Date().toISOString();
+      log.append({ ...record, at });
+      const { type, v: _v, at: _at, ...fields } = record;
+      out.write(`${JSON.stringify({ v: 1, at, type, ...fields })}\n`);
+    },
+  };
 }

@@ -38,6 +38,8 @@ export interface HarnessSessionInput {
   /** Guards besides the loop detector, which every session gets. */
   guards: readonly Guard[];
   guardContext: GuardContext;
+  /** The SDK's spending cap for this session (USD). */
+  maxBudgetUsd?: number | undefined;
   /** The run's stop signal (Ctrl+C). */
   signal: AbortSignal;
   log: SessionLog;
@@ -124,6 +126,7 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
       ...(input.mcpServers ? { mcpServers: input.mcpServers } : {}),
       ...(input.allowedTools ? { allowedTools: input.allowedTools } : {}),
       hooks: { PreToolUse: [hook] },
+      ...(input.maxBudgetUsd !== undefined ? { maxBudgetUsd: input.maxBudgetUsd } : {}),
       signal: abort.signal,
       ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
     })) {

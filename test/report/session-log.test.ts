@@ -76,3 +76,31 @@ describe('SessionLog', () => {
     );
   });
 });
+
+describe('SessionLog verbosity', () => {
+  it('--quiet shows failures and the summary but not the agent’s calls', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    const log = new SessionLog({ out, projectDir: '/p', label: 's', verbosity: 'quiet' });
+    log.write({ type: 'assistant_text', text: 'thinking' });
+    log.write({ type: 'tool_call', id: '1', name: 'Bash', input: { command: 'ls' } });
+    log.write({ type: 'tool_result', id: '1', isError: false, content: 'a' });
+    log.write({ type: 'tool_result', id: '2', isError: true, content: 'boom' });
+    expect(text).toBe('    ✗ boom\n');
+  });
+
+  it('--verbose shows the output of every tool', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    const log = new SessionLog({ out, projectDir: '/p', label: 's', verbosity: 'verbose' });
+    log.write({ type: 'tool_call', id: '1', name: 'Read', input: { file_path: '/p/a' } });
+    log.write({ type: 'tool_result', id: '1', isError: false, content: 'line one' });
+    expect(text).toBe('  → Read a\n    │ line one\n');
+  });
+});
