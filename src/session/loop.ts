@@ -24,6 +24,7 @@ import { harnessDir } from '../state/paths.js';
 import { COUNTED_OUTCOMES, type EndedOutcome, type HarnessState } from '../state/schema.js';
 import { openState, type StateStore } from '../state/store.js';
 import { isRepo, recentLog } from '../vcs/git.js';
+import { browserMcpServers } from '../verify/browser.js';
 import { createHarnessMcpServer, HARNESS_SERVER_NAME } from '../verify/mcp-server.js';
 import { latestProofs, type Proof, recordProof } from '../verify/proof.js';
 import { runRegressionChecks } from '../verify/regression.js';
@@ -51,11 +52,12 @@ type Plan =
   | { kind: 'done'; exitCode: number; message: string };
 
 export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOptions = {}): Promise<number> {
-  if (config.mode === 'backlog' || config.mode === 'validation') {
+  if (config.mode === 'backlog') {
     throw new UsageError(
-      `--mode ${config.mode} is not available in this version yet: use --mode greenfield, enhancement or bugfix.`,
+      '--mode backlog needs a tracker integration (Linear, Azure DevOps, GitHub Issues), which this version does not have yet: use --mode greenfield, enhancement, bugfix or validation.',
     );
   }
+  if (config.mode === 'validation') return runValidation(config, io);
   const baseEnv: Env = { ...io.env };
   for (const name of options.unsetEnv ?? []) delete baseEnv[name];
   const redact = createRedactor({
@@ -204,7 +206,9 @@ async function loop(ctx: LoopContext): Promise<number> {
       sandbox: ctx.sandbox.settings,
       // Approved by the session's canUseTool like every call the guards let through; naming them in
       // allowedTools would only make the SDK warn that canUseTool is shadowed.
-      ...(harnessServer ? { mcpServers: { [HARNESS_SERVER_NAME]: harnessServer } } : {}),
+      ...(harnessServer
+        ? { mcpServers: { [HARNESS_SERVER_NAME]: harnessServer, ...browserMcpServers(projectDir) } }
+        : {}),
       timeouts: {
         firstResponseMs: config.firstResponseTimeoutMs,
         idleMs: config.stallTimeoutMs,
@@ -738,4 +742,59 @@ function teeEvents(log: EventLog, out: NodeJS.WritableStream | undefined): Event
       out.write(`${JSON.stringify({ v: 1, at, type, ...fields })}\n`);
     },
   };
+}
+
+/**
+ * `--mode validation`: no agent at all. Re-runs the recorded test of every passing feature; a feature whose
+ * proof no longer holds goes back to failing. Exit 0 when every one still passes, 1 otherwise.
+ */
+async function runValidation(config: RunConfig, io: CommandIO): Promise<number> {
+  const projectDir = await realpath(config.projectDir);
+  const owned = await readOwnedList(projectDir);
+  if (owned === undefined) {
+    throw new UsageError(
+      `--mode validation needs a project the harness has planned: ${config.projectDir} has no harness feature list yet. Run it in greenfield or enhancement mode first.`,
+    );
+  }
+  const lock = await acquireRunLock(projectDir);
+  try {
+    const events = openEventLog(projectDir);
+    const passing = new Set(owned.filter((f) => f.passes).map((f) => f.id));
+    const proofs = (await latestProofs(projectDir)).filter((p) => passing.has(p.featureId));
+    const unproven = [...passing].filter((id) => !proofs.some((p) => p.featureId === id));
+    io.out.write(
+      `Validating ${proofs.length} passing feature${proofs.length === 1 ? '' : 's'} by re-running their recorded tests…\n`,
+    );
+    const results = await runRegressionChecks({
+      projectDir,
+      proofs,
+      sample: 'all',
+      timeoutMs: config.testTimeoutMs,
+      signal: io.signal,
+    });
+    for (const result of results) {
+      io.out.write(`  ${result.ok ? '✓' : '✗'} ${result.featureId}  ${result.command}\n`);
+      if (result.ok) continue;
+      const feature = owned.find((f) => f.id === result.featureId);
+      if (feature) feature.passes = false;
+      events.append({
+        type: 'regression',
+        featureId: result.featureId,
+        command: result.command,
+        reason: result.reason,
+      });
+      io.out.write(`      ${(result.reason ?? '').split('\n')[0]}\n`);
+    }
+    for (const id of unproven) io.out.write(`  ? ${id}  passes, but has no recorded test to re-run\n`);
+    const failed = results.filter((r) => !r.ok).length;
+    if (failed > 0) await writeOwnedList(projectDir, owned);
+    io.out.write(
+      failed === 0
+        ? `All ${results.length} still pass.\n`
+        : `${failed} of ${results.length} no longer pass and are marked failing again; a normal run will work on them.\n`,
+    );
+    return failed === 0 ? ExitCode.ok : ExitCode.failure;
+  } finally {
+    await lock.release();
+  }
 }

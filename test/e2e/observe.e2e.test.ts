@@ -10,7 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { startCli } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
-import { initializerSession, passingSession, sessions } from '../helpers/scenarios.js';
+import {
+  finalText,
+  initializerSession,
+  passingSession,
+  sessions,
+  text,
+  writeScript,
+} from '../helpers/scenarios.js';
 
 const ONE = [{ description: 'say hello' }];
 /** Every turn reports the same usage, so totals are exact. */
@@ -144,6 +151,103 @@ describe('observing a run', () => {
     } finally {
       await server.close();
       await hook.close();
+    }
+  });
+});
+
+describe('--mode validation', () => {
+  it('re-runs the recorded tests of passing features, and flips back the ones that broke', async () => {
+    await using work = await tempDir('ch-val-');
+    await using config = await tempDir('ch-cfg-');
+    const projectDir = join(work.path, 'app');
+    await writeFile(join(work.path, 'spec.md'), 'Hello.\n');
+    const two = [{ description: 'one' }, { description: 'two' }];
+    const server = await startFakeAnthropic({
+      variables: { projectDir },
+      scenario: sessions(
+        initializerSession(two),
+        passingSession(two, ['F001']),
+        passingSession(two, ['F001', 'F002']),
+      ),
+    });
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) };
+    const base = ['--project-dir', projectDir, '--no-sandbox', '--auto-continue-delay', '0'];
+    try {
+      expect((await startCli([...base, '--spec', join(work.path, 'spec.md')], { env }).done).code).toBe(0);
+      const ok = await startCli([...base, '--mode', 'validation'], { env }).done;
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('All 2 still pass.');
+      // Break F002's test: validation catches it and marks the feature failing again.
+      await writeFile(
+        join(projectDir, 'tests', 'F002.test.js'),
+        "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('F002 works', () => { assert.equal(1 + 1, 3); });\n",
+      );
+      const broken = await startCli([...base, '--mode', 'validation'], { env }).done;
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toContain('✗ F002');
+      const list = JSON.parse(await readFile(join(projectDir, 'feature_list.json'), 'utf8')) as {
+        id: string;
+        passes: boolean;
+      }[];
+      expect(list.map((f) => [f.id, f.passes])).toEqual([
+        ['F001', true],
+        ['F002', false],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('regression checks in the loop', () => {
+  it('a later session breaks a passing feature; the next session’s check flips it back and says so', async () => {
+    await using work = await tempDir('ch-reg-');
+    await using config = await tempDir('ch-cfg-');
+    const projectDir = join(work.path, 'app');
+    await writeFile(join(work.path, 'spec.md'), 'Hello.\n');
+    const two = [{ description: 'one' }, { description: 'two' }];
+    const breakF001 = writeScript(
+      'tests/F001.test.js',
+      "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('F001 works', () => { assert.equal(1 + 1, 3); });",
+    );
+    const server = await startFakeAnthropic({
+      variables: { projectDir },
+      scenario: sessions(
+        initializerSession(two),
+        passingSession(two, ['F001']),
+        // Working on F002, the agent breaks F001's test and stops.
+        [breakF001, finalText('Stopping here.')],
+        [{ expect: { userMessageContains: 'F001 passed before' }, content: [text('I will repair it.')] }],
+      ),
+    });
+    try {
+      const run = await startCli(
+        [
+          '--project-dir',
+          projectDir,
+          '--spec',
+          join(work.path, 'spec.md'),
+          '--no-sandbox',
+          '--auto-continue-delay',
+          '0',
+          '--max-iterations',
+          '4',
+        ],
+        { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) } },
+      ).done;
+      expect(server.failures).toEqual([]);
+      expect(run.code).toBe(3);
+      expect(run.stdout).toContain('✗ regression: F001 no longer passes');
+      const list = JSON.parse(await readFile(join(projectDir, 'feature_list.json'), 'utf8')) as {
+        passes: boolean;
+      }[];
+      expect(list.map((f) => f.passes)).toEqual([false, false]);
+      const events = (await readFile(join(projectDir, '.claude-harness', 'events.jsonl'), 'utf8'))
+        .trim()
+        .split('\n');
+      expect(events.some((line) => JSON.parse(line).type === 'regression')).toBe(true);
+    } finally {
+      await server.close();
     }
   });
 });
