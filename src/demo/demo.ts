@@ -70,6 +70,8 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   try {
     exitCode = await runLoop(config, io, {
       unsetEnv: REAL_MODEL_VARIABLES,
+      // The greeter is a command-line program: no browser to drive.
+      browserMcp: false,
       engineEnv: {
         ANTHROPIC_BASE_URL: server.url,
         ANTHROPIC_API_KEY: 'fake-key-for-the-demo',

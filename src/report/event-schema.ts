@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'policy_denial',
   'checkpoint',
   'checkpoint_blocked',
+  'processes_stopped',
   'feature_list_accepted',
   'feature_list_rejected',
   'feature_passed',
@@ -120,6 +121,11 @@ export const checkpointBlockedEvent = event('checkpoint_blocked', {
   /** What the secrets scan found, one finding a line (values redacted). */
   hits: z.string(),
 });
+export const processesStoppedEvent = event('processes_stopped', {
+  session: sessionNumber.optional(),
+  /** Dev servers and browsers the session started and left running, stopped by the harness. */
+  processes: z.array(z.object({ pid: z.number(), command: z.string(), ports: z.array(z.number()) }).loose()),
+});
 export const featureListAcceptedEvent = event('feature_list_accepted', { count });
 export const featureListRejectedEvent = event('feature_list_rejected', { error: z.string() });
 export const featurePassedEvent = event('feature_passed', {
@@ -196,6 +202,7 @@ export const harnessEventSchema = z.discriminatedUnion('type', [
   policyDenialEvent,
   checkpointEvent,
   checkpointBlockedEvent,
+  processesStoppedEvent,
   featureListAcceptedEvent,
   featureListRejectedEvent,
   featurePassedEvent,

@@ -33,6 +33,7 @@ import { checkpoint } from './checkpoint.js';
 import { buildCodingPrompt } from './coding-prompt.js';
 import { abortableDelay } from './delay.js';
 import { buildGuards } from './guards.js';
+import { cleanupSessionProcesses, snapshotProcesses } from './process-cleanup.js';
 import { loadPrompt } from './prompts.js';
 import { prepareSandbox } from './sandbox-setup.js';
 import { type HarnessSessionReport, runHarnessSession } from './session-runner.js';
@@ -42,6 +43,8 @@ export interface LoopOptions {
   engineEnv?: Env;
   /** Environment variables removed from the CLI child's environment. */
   unsetEnv?: readonly string[];
+  /** Offer the agent the Playwright MCP server (when Chromium is installed); default true. */
+  browserMcp?: boolean;
   /** For tests: the random source of the backoff jitter. */
   random?: () => number;
 }
@@ -196,6 +199,7 @@ async function loop(ctx: LoopContext): Promise<number> {
     events.append({ type: 'session_start', session: number, kind: plan.kind, featureId });
 
     const log = new SessionLog({ out: io.out, projectDir, label, verbosity: config.verbosity });
+    const processes = snapshotProcesses();
     const report = await runHarnessSession({
       sessionNumber: number,
       projectDir,
@@ -207,7 +211,12 @@ async function loop(ctx: LoopContext): Promise<number> {
       // Approved by the session's canUseTool like every call the guards let through; naming them in
       // allowedTools would only make the SDK warn that canUseTool is shadowed.
       ...(harnessServer
-        ? { mcpServers: { [HARNESS_SERVER_NAME]: harnessServer, ...browserMcpServers(projectDir) } }
+        ? {
+            mcpServers: {
+              [HARNESS_SERVER_NAME]: harnessServer,
+              ...(browserMcpEnabled(ctx) ? browserMcpServers(projectDir) : {}),
+            },
+          }
         : {}),
       timeouts: {
         firstResponseMs: config.firstResponseTimeoutMs,
@@ -280,6 +289,18 @@ async function loop(ctx: LoopContext): Promise<number> {
     }
     if (plan.kind === 'coding') await maybeSkip(ctx, plan.feature, verdict.outcome);
 
+    // Dev servers and browsers this session started go with it; a user's own processes never do.
+    const leftovers = await cleanupSessionProcesses(processes, {
+      projectDir,
+      log: (line) => io.out.write(`  ${ctx.redact(line)}\n`),
+    });
+    if (leftovers.length > 0) {
+      events.append({
+        type: 'processes_stopped',
+        session: number,
+        processes: leftovers.map((p) => ({ pid: p.pid, command: p.command, ports: p.ports })),
+      });
+    }
     const saved = await checkpoint(
       projectDir,
       `chore(harness): checkpoint after session ${number}${featureId ? ` (${featureId})` : ''}`,
@@ -797,4 +818,13 @@ async function runValidation(config: RunConfig, io: CommandIO): Promise<number> 
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The Playwright MCP server costs seconds at every session start (the CLI waits for it), so it can be turned
+ * off: by the caller (the demo builds no web page) or with CLAUDE_HARNESS_BROWSER_MCP=0.
+ */
+function browserMcpEnabled(ctx: LoopContext): boolean {
+  if (ctx.options.browserMcp === false) return false;
+  return ctx.io.env.CLAUDE_HARNESS_BROWSER_MCP !== '0';
 }

@@ -13,6 +13,7 @@
 import type { McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
 import { hasUncommittedChanges, headCommit } from '../vcs/git.js';
+import { proofDir } from './browser.js';
 import type { Proof } from './proof.js';
 import { describeCounts } from './run-tests.js';
 import { ACCEPTED_FORMS } from './test-command.js';
@@ -143,6 +144,8 @@ export function createFeatureTools(options: HarnessToolsOptions): FeatureTools {
       ...(options.tailChars !== undefined ? { tailChars: options.tailChars } : {}),
       ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
       ...(options.wrapArgv ? { wrapArgv: options.wrapArgv } : {}),
+      // Playwright's screenshots and traces of this run: kept as part of the proof, out of git.
+      artifactsDir: proofDir(options.projectDir, args.id),
     });
     if (!verification.ok) {
       emit({

@@ -4,6 +4,7 @@
  * `feature_pass` (command, files, run), one after another. The caller flips the failures back to failing,
  * records a regression event for each, and tells the agent in the prompt.
  */
+import { proofDir } from './browser.js';
 import type { Proof } from './proof.js';
 import type { TestRun } from './run-tests.js';
 import { verifyTestCommand } from './verify.js';
@@ -46,6 +47,7 @@ export async function runRegressionChecks(options: RegressionOptions): Promise<R
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.env ? { env: options.env } : {}),
       ...(options.wrapArgv ? { wrapArgv: options.wrapArgv } : {}),
+      artifactsDir: proofDir(options.projectDir, proof.featureId, 'regression'),
     });
     // A check cut short by the caller says nothing about the feature.
     if (verification.run?.aborted) break;

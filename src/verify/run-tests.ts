@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { terminateTree } from '../engine/process-tree.js';
+import { browserTestEnv } from './browser.js';
 import { type AcceptedTestCommand, checkTestCommand, type TestRunner } from './test-command.js';
 import { parseTestCounts, stripAnsi, type TestCounts } from './test-output.js';
 
@@ -44,6 +45,11 @@ export interface RunTestOptions {
   wrapArgv?: (argv: readonly string[]) => string[];
   /** An already checked command (skips checking `command` again). */
   checked?: AcceptedTestCommand;
+  /**
+   * Where the runner writes artifacts (screenshots, traces). Applied to playwright as `--output <dir>`
+   * (an option the agent itself may not pass); other runners write where their config says.
+   */
+  artifactsDir?: string;
 }
 
 const DEFAULT_TAIL_CHARS = 4000;
@@ -65,6 +71,8 @@ export function testEnvironment(base: Record<string, string | undefined> | undef
   env.CI = '1';
   env.NO_COLOR = '1';
   env.FORCE_COLOR = '0';
+  // Browser tests: the system Chromium (CHROMIUM_PATH, for the config's launchOptions), never a download.
+  Object.assign(env, browserTestEnv(env));
   return env;
 }
 
@@ -85,7 +93,11 @@ export async function runTestCommand(options: RunTestOptions): Promise<TestRun> 
   if (options.signal?.aborted) {
     return { ...base, runner, aborted: true, durationMs: 0, error: 'aborted before it started' };
   }
-  const argv = options.wrapArgv ? options.wrapArgv(checked.argv) : checked.argv;
+  const runArgv =
+    runner === 'playwright' && options.artifactsDir !== undefined
+      ? [...checked.argv, '--output', options.artifactsDir]
+      : checked.argv;
+  const argv = options.wrapArgv ? options.wrapArgv(runArgv) : runArgv;
   const [file, ...args] = argv as [string, ...string[]];
   let output = '';
   const append = (chunk: string) => {

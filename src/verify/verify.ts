@@ -17,6 +17,8 @@ export interface VerifyOptions {
   tailChars?: number;
   killGraceMs?: number;
   wrapArgv?: (argv: readonly string[]) => string[];
+  /** See RunTestOptions.artifactsDir. */
+  artifactsDir?: string;
 }
 
 export type VerifyStage = 'command' | 'files' | 'run';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/engine/process-tree.js';
 import { type FakeAnthropicServer, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { startCli } from '../helpers/cli-process.js';
+import { pgrep, startCli, waitFor } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
 import {
   bash,
@@ -118,8 +118,12 @@ describe('the session loop', () => {
       expect(code).toBe(0);
       server.assertComplete();
       expect(stdout).toContain('feature list accepted: 3 features, ids F001…F003');
-      expect(stdout).toMatch(/session 2 \(coding F001, attempt 1\) · passing 0\/3/);
-      expect(stdout).toMatch(/session 4 \(coding F003, attempt 1\) · passing 2\/3/);
+      expect(stdout).toMatch(
+        /session 2 \(coding F001, attempt 1\) · list todos\n {3}\[░{20}\] 0\/3 passing · 0 skipped/,
+      );
+      expect(stdout).toMatch(
+        /session 4 \(coding F003, attempt 1\) · delete a todo\n {3}\[█{13}░{7}\] 2\/3 passing/,
+      );
       expect(stdout).toContain('✓ All 3 features pass.');
       const s = await state(p);
       expect(s.sessions.map((x) => [x.kind, x.featureId ?? null, x.outcome])).toEqual([
@@ -599,19 +603,3 @@ describe('stopping and resuming', () => {
     }
   });
 });
-
-function pgrep(marker: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { startCli } from '../helpers/cli-process.js';
+import { pgrep, startCli, waitFor } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
 import { bash, featureListText, finalText, longRunning, oneSession, tool } from '../helpers/scenarios.js';
 
@@ -144,22 +144,6 @@ describe('claude-harness demo', () => {
     expect(JSON.parse(await readFile(join(work.path, 'feature_list.json'), 'utf8'))).toHaveLength(2);
   });
 });
-
-function pgrep(marker: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('claude-harness fake-model', () => {
   it('prints its URL first, serves the scenario to a real client, and on Ctrl+C prints a summary and exits 0', async () => {

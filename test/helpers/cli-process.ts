@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (test/global-setup.ts builds dist/ when it is stale). */
@@ -61,4 +61,22 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
             );
           }),
   };
+}
+
+/** Live processes whose command line contains `marker`. */
+export function pgrep(marker: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Polls a condition no event reports (a process appearing); fails after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

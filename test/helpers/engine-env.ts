@@ -21,6 +21,8 @@ export function fakeModelEnv(baseUrl: string, configDir: string): Record<string,
     ANTHROPIC_API_KEY: 'sk-ant-fake-test-key-0123456789',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     CLAUDE_CONFIG_DIR: configDir,
+    // The CLI's Bash sources the user's shell start-up files; a test must not depend on (or wait for) them.
+    HOME: configDir,
     CLAUDE_CODE_MAX_RETRIES: '0',
     API_TIMEOUT_MS: '20000',
   };

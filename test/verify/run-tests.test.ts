@@ -180,11 +180,13 @@ describe('testEnvironment', () => {
       const env = testEnvironment(undefined);
       expect(env).toMatchObject({ CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' });
       expect(env.ANTHROPIC_API_KEY).toBeUndefined();
-      expect(testEnvironment({ PATH: '/bin', X: undefined })).toEqual({
+      expect(testEnvironment({ PATH: '/bin', X: undefined, CHROMIUM_PATH: process.execPath })).toEqual({
         PATH: '/bin',
         CI: '1',
         NO_COLOR: '1',
         FORCE_COLOR: '0',
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+        CHROMIUM_PATH: process.execPath,
       });
     } finally {
       if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
