@@ -14,7 +14,7 @@ import { ExitCode, UsageError } from '../errors/index.js';
 import { FEATURE_LIST_FILE, type IdentifiedFeature, readFeatureList } from '../ledger/feature-list.js';
 import { readOwnedList, reconcileFeatureList, writeOwnedList } from '../ledger/owned-list.js';
 import { canStartSession, estimateNextSessionCost, sessionSpendLimit } from '../report/cost.js';
-import { createNotifier, type Notifier, type NotifyEvent } from '../report/notify.js';
+import { createNotifier, type NotifyEvent } from '../report/notify.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
 import { SessionLog } from '../report/session-log.js';
 import { type EventLog, openEventLog } from '../state/events.js';
