@@ -25,6 +25,7 @@ import { COUNTED_OUTCOMES, type EndedOutcome, type HarnessState } from '../state
 import { openState, type StateStore } from '../state/store.js';
 import { isRepo, recentLog } from '../vcs/git.js';
 import { browserMcpServers } from '../verify/browser.js';
+import { bubblewrapPath, confineToProject } from '../verify/confine.js';
 import { createHarnessMcpServer, HARNESS_SERVER_NAME } from '../verify/mcp-server.js';
 import { latestProofs, type Proof, recordProof } from '../verify/proof.js';
 import { runRegressionChecks } from '../verify/regression.js';
@@ -616,6 +617,7 @@ async function harnessMcpServer(
     timeoutMs: config.testTimeoutMs,
     signal: io.signal,
     redact: ctx.redact,
+    ...testConfinement(config, projectDir, io.env),
     onPass: async (proof) => {
       await recordProof(projectDir, proof);
       verification.proof = proof;
@@ -656,6 +658,7 @@ async function regressionCheck(ctx: LoopContext, plan: Extract<Plan, { kind: 'co
     sample,
     timeoutMs: config.testTimeoutMs,
     signal: io.signal,
+    ...testConfinement(config, projectDir, io.env),
   });
   const failed = results.filter((r) => !r.ok);
   io.out.write(`  regression check: ${results.length - failed.length}/${results.length} still pass\n`);
@@ -792,6 +795,7 @@ async function runValidation(config: RunConfig, io: CommandIO): Promise<number> 
       sample: 'all',
       timeoutMs: config.testTimeoutMs,
       signal: io.signal,
+      ...testConfinement(config, projectDir, io.env),
     });
     for (const result of results) {
       io.out.write(`  ${result.ok ? '✓' : '✗'} ${result.featureId}  ${result.command}\n`);
@@ -827,4 +831,18 @@ async function runValidation(config: RunConfig, io: CommandIO): Promise<number> 
 function browserMcpEnabled(ctx: LoopContext): boolean {
   if (ctx.options.browserMcp === false) return false;
   return ctx.io.env.CLAUDE_HARNESS_BROWSER_MCP !== '0';
+}
+
+/**
+ * Test commands the harness runs for the agent (feature_pass, regression checks, validation) are the agent's
+ * code: with the sandbox on they run in bubblewrap, confined to the project like the agent's own shell.
+ */
+function testConfinement(
+  config: RunConfig,
+  projectDir: string,
+  env: NodeJS.ProcessEnv,
+): { wrapArgv?: (argv: readonly string[]) => string[] } {
+  if (!config.sandbox) return {};
+  const bwrap = bubblewrapPath(env);
+  return bwrap === undefined ? {} : { wrapArgv: confineToProject(projectDir, bwrap) };
 }

@@ -118,8 +118,10 @@ describe('claude-harness run (built CLI, real SDK, fake model)', () => {
 describe('claude-harness demo', () => {
   it('runs the bundled scenario through the real CLI, says the model is a script, and leaves working files', async () => {
     await using work = await tempDir('ch-demo-');
+    // A clean HOME: the CLI's Bash sources the user's shell start-up files.
+    await using home = await tempDir('ch-home-');
     const cli = startCli(['demo', '--project-dir', work.path], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ANTHROPIC_API_KEY: 'must-not-be-used' },
+      env: { PATH: process.env.PATH, HOME: home.path, ANTHROPIC_API_KEY: 'must-not-be-used' },
     });
     const { code, stdout, stderr } = await cli.done;
     expect(stderr).toBe('');

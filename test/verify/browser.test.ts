@@ -4,6 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { findChromium, playwrightMcpServer, proofDir } from '../../src/verify/browser.js';
+import { bubblewrapPath, confineToProject } from '../../src/verify/confine.js';
 import { testEnvironment } from '../../src/verify/run-tests.js';
 import { checkTestCommand } from '../../src/verify/test-command.js';
 import { verifyTestCommand } from '../../src/verify/verify.js';
@@ -92,5 +93,21 @@ describe('playwright test commands', () => {
     const shots = readdirSync(artifacts, { recursive: true }).map(String);
     expect(shots.some((f) => f.endsWith('.png'))).toBe(true);
     expect(existsSync(join(project.path, 'test-results'))).toBe(false);
+  }, 60_000);
+
+  it('also pass inside the bubblewrap confinement the harness uses for test runs', async () => {
+    const bwrap = bubblewrapPath();
+    expect(bwrap, 'install bubblewrap: bash scripts/system-deps.sh').toBeDefined();
+    const port = await freePort();
+    await using project = await tempProject(webProjectFiles(port), { linkNodeModules: true });
+    const result = await verifyTestCommand({
+      command: `npx playwright test ${SPEC_PATH}`,
+      projectDir: project.path,
+      timeoutMs: 60_000,
+      artifactsDir: proofDir(project.path, 'F001'),
+      wrapArgv: confineToProject(project.path, bwrap as string),
+    });
+    expect(result.ok, result.ok ? '' : `${result.reason}\n${result.run?.outputTail}`).toBe(true);
+    expect(result.run?.counts).toMatchObject({ passed: 1, failed: 0 });
   }, 60_000);
 });

@@ -1,0 +1,46 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/**
+ * The test command the harness runs for `feature_pass` is code the agent wrote, so it runs confined like the
+ * agent's own shell: bubblewrap with the whole file system read-only except the project and a private /tmp,
+ * its own PID namespace (it cannot signal the harness), and killed with the harness. The network stays
+ * shared so a test can reach the dev server it starts on localhost.
+ */
+export function bubblewrapPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, 'bwrap');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+/** A `wrapArgv` for runTestCommand that confines the run to `projectDir`. */
+export function confineToProject(projectDir: string, bwrap: string): (argv: readonly string[]) => string[] {
+  return (argv) => [
+    bwrap,
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+    '--bind',
+    projectDir,
+    projectDir,
+    '--unshare-pid',
+    '--die-with-parent',
+    '--chdir',
+    projectDir,
+    '--',
+    ...argv,
+  ];
+}
