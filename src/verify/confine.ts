@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 
 /**
  * The test command the harness runs for `feature_pass` is code the agent wrote, so it runs confined like the
- * agent's own shell: bubblewrap with the whole file system read-only except the project and a private /tmp,
+ * agent's own shell: bubblewrap with the whole file system read-only except the project and /tmp,
  * its own PID namespace (it cannot signal the harness), and killed with the harness. The network stays
  * shared so a test can reach the dev server it starts on localhost.
  */
@@ -31,7 +31,10 @@ export function confineToProject(projectDir: string, bwrap: string): (argv: read
     '/dev',
     '--proc',
     '/proc',
-    '--tmpfs',
+    // /tmp stays shared and writable, as in the agent's own sandbox: browsers and test runners keep their
+    // scratch files there, and a project or its node_modules may live there too.
+    '--bind',
+    '/tmp',
     '/tmp',
     '--bind',
     projectDir,
