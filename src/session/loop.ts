@@ -4,15 +4,21 @@
  * `.claude-harness/` as it happens, so a rerun of the same command resumes where it stopped — also after
  * `kill -9`.
  */
-import { copyFile, mkdir, readFile, realpath } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandIO } from '../cli/io.js';
 import type { RunConfig } from '../config/types.js';
 import type { Env } from '../engine/env.js';
 import { terminateTree } from '../engine/process-tree.js';
 import { ExitCode, UsageError } from '../errors/index.js';
-import { FEATURE_LIST_FILE, type IdentifiedFeature, readFeatureList } from '../ledger/feature-list.js';
+import {
+  FEATURE_LIST_FILE,
+  type IdentifiedFeature,
+  readFeatureList,
+  validateFeatureList,
+} from '../ledger/feature-list.js';
 import { readOwnedList, reconcileFeatureList, writeOwnedList } from '../ledger/owned-list.js';
+import { markSpecPlanned, plannedSpecHash, specHash } from '../ledger/planned-spec.js';
 import { canStartSession, estimateNextSessionCost, sessionSpendLimit } from '../report/cost.js';
 import { createNotifier, type NotifyEvent } from '../report/notify.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
@@ -51,7 +57,7 @@ export interface LoopOptions {
 }
 
 type Plan =
-  | { kind: 'initializer'; retryNote: string | undefined }
+  | { kind: 'initializer'; retryNote: string | undefined; extend?: boolean }
   | { kind: 'coding'; feature: IdentifiedFeature; features: IdentifiedFeature[]; attempt: number }
   | { kind: 'done'; exitCode: number; message: string };
 
@@ -178,7 +184,7 @@ async function loop(ctx: LoopContext): Promise<number> {
     sessionsThisRun++;
 
     if (plan.kind === 'coding') notices.push(...(await regressionCheck(ctx, plan)));
-    ledgerOwned = plan.kind === 'coding';
+    ledgerOwned = plan.kind === 'coding' || (plan.kind === 'initializer' && plan.extend === true);
     const featureId = plan.kind === 'coding' ? plan.feature.id : undefined;
     const number = await store.beginSession({ kind: plan.kind, featureId });
     const verification: SessionVerification = { proof: undefined, gaveUp: undefined };
@@ -249,7 +255,9 @@ async function loop(ctx: LoopContext): Promise<number> {
 
     const verdict =
       plan.kind === 'initializer'
-        ? await afterInitializer(ctx, report)
+        ? plan.extend
+          ? await afterExtension(ctx, report)
+          : await afterInitializer(ctx, report)
         : await afterCoding(ctx, plan, report, verification);
     notices.push(...verdict.notices);
     await store.endSession(number, verdict.outcome, {
@@ -351,6 +359,13 @@ async function planNext(ctx: LoopContext): Promise<Plan> {
     // brings its own list): adopt it without another session.
     owned = await store.assignFeatureIds(onDisk.features);
     await writeOwnedList(projectDir, owned);
+    await markSpecPlanned(projectDir);
+  }
+  if (
+    (ctx.config.mode === 'enhancement' || ctx.config.mode === 'bugfix') &&
+    (await specHash(projectDir)) !== (await plannedSpecHash(projectDir))
+  ) {
+    return { kind: 'initializer', retryNote: undefined, extend: true };
   }
   if (owned.length > 0 && owned.every((f) => f.passes)) {
     return { kind: 'done', exitCode: ExitCode.ok, message: `\n✓ All ${owned.length} features pass.` };
@@ -379,6 +394,9 @@ async function buildPrompt(
   notices: string[],
 ): Promise<string> {
   const { config, projectDir, store } = ctx;
+  if (plan.kind === 'initializer' && plan.extend) {
+    return loadPrompt('extend', { mode: config.mode }, config.promptsDir);
+  }
   if (plan.kind === 'initializer') {
     let prompt = await loadPrompt('initializer', { featureCount: config.featureCount }, config.promptsDir);
     if (plan.retryNote !== undefined) {
@@ -416,6 +434,7 @@ async function afterInitializer(ctx: LoopContext, report: HarnessSessionReport):
   if (list.ok) {
     const features = await ctx.store.assignFeatureIds(list.features);
     await writeOwnedList(ctx.projectDir, features);
+    await markSpecPlanned(ctx.projectDir);
     ctx.io.out.write(
       `  feature list accepted: ${features.length} features, ids ${features[0]?.id}…${features.at(-1)?.id}\n`,
     );
@@ -845,4 +864,53 @@ function testConfinement(
   if (!config.sandbox) return {};
   const bwrap = bubblewrapPath(env);
   return bwrap === undefined ? {} : { wrapArgv: confineToProject(projectDir, bwrap) };
+}
+
+/**
+ * After an enhancement/bugfix planning session: the agent's `new_features.json` entries are appended to the
+ * harness list (category set to the mode, not passing, new ids); existing entries are never touched.
+ */
+async function afterExtension(ctx: LoopContext, report: HarnessSessionReport): Promise<Verdict> {
+  const { projectDir, config } = ctx;
+  const file = join(projectDir, 'new_features.json');
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const owned = (await readOwnedList(projectDir)) ?? [];
+  // Whatever happened to feature_list.json during the session, the harness copy stands.
+  const reconciled = reconcileFeatureList(
+    owned,
+    await readFile(join(projectDir, FEATURE_LIST_FILE), 'utf8').catch(() => undefined),
+    undefined,
+    false,
+  );
+  const notices =
+    reconciled.tampering.length > 0
+      ? [`Changes to feature_list.json were undone: ${reconciled.tampering.join('; ')}.`]
+      : [];
+  const parsed = text === undefined ? undefined : validateFeatureList(text);
+  if (parsed === undefined || !parsed.ok) {
+    await writeOwnedList(projectDir, reconciled.features);
+    const interruption = outcomeOfInterruption(report);
+    if (interruption) return { ...interruption, notices };
+    return {
+      outcome: 'failed',
+      reason:
+        parsed?.ok === false
+          ? parsed.error.replace('feature_list.json', 'new_features.json')
+          : 'new_features.json was not written',
+      notices,
+    };
+  }
+  const added = parsed.features.map(({ id: _id, ...f }) => ({ ...f, category: config.mode, passes: false }));
+  const features = await ctx.store.assignFeatureIds([...reconciled.features, ...added]);
+  await writeOwnedList(projectDir, features);
+  await rm(file, { force: true });
+  await markSpecPlanned(projectDir);
+  ctx.io.out.write(
+    `  ${added.length} new ${config.mode} feature${added.length === 1 ? '' : 's'} appended: ${features
+      .slice(-added.length)
+      .map((f) => f.id)
+      .join(', ')}\n`,
+  );
+  ctx.events.append({ type: 'feature_list_accepted', count: features.length, added: added.length });
+  return { outcome: 'passed', reason: undefined, notices };
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Prompt templates ship in the package's `prompts/` folder as markdown with `{{name}}` placeholders. */
-export type PromptName = 'initializer' | 'initializer-retry' | 'coding';
+export type PromptName = 'initializer' | 'initializer-retry' | 'coding' | 'extend';
 
 const PROMPTS_DIR = new URL('../../prompts/', import.meta.url);
 

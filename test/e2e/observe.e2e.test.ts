@@ -16,6 +16,7 @@ import {
   passingSession,
   sessions,
   text,
+  tool,
   writeScript,
 } from '../helpers/scenarios.js';
 
@@ -246,6 +247,63 @@ describe('regression checks in the loop', () => {
         .trim()
         .split('\n');
       expect(events.some((line) => JSON.parse(line).type === 'regression')).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('--mode enhancement on a planned project', () => {
+  it('plans the new spec as new entries the harness appends, then builds them; old entries stay as they were', async () => {
+    await using work = await tempDir('ch-enh-');
+    await using config = await tempDir('ch-cfg-');
+    const projectDir = join(work.path, 'app');
+    await writeFile(join(work.path, 'spec.md'), 'Hello.\n');
+    await writeFile(join(work.path, 'change.md'), 'Also say goodbye.\n');
+    const one = [{ description: 'say hello' }];
+    const server = await startFakeAnthropic({
+      variables: { projectDir },
+      scenario: sessions(
+        initializerSession(one),
+        passingSession(one, ['F001']),
+        [
+          {
+            expect: { userMessageContains: 'new_features.json' },
+            content: [
+              tool('Write', {
+                file_path: '{{projectDir}}/new_features.json',
+                content: JSON.stringify([
+                  { category: 'x', description: 'say goodbye', steps: ['Step 1: run it'], passes: true },
+                ]),
+              }),
+            ],
+          },
+          finalText('Planned.'),
+        ],
+        passingSession(one, ['F001', 'F002']),
+      ),
+    });
+    const env = { PATH: process.env.PATH, ...fakeModelEnv(server.url, config.path) };
+    const base = ['--project-dir', projectDir, '--no-sandbox', '--auto-continue-delay', '0'];
+    try {
+      expect((await startCli([...base, '--spec', join(work.path, 'spec.md')], { env }).done).code).toBe(0);
+      const run = await startCli([...base, '--mode', 'enhancement', '--spec', join(work.path, 'change.md')], {
+        env,
+      }).done;
+      expect(server.failures).toEqual([]);
+      server.assertComplete();
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('1 new enhancement feature appended: F002');
+      const list = JSON.parse(await readFile(join(projectDir, 'feature_list.json'), 'utf8')) as {
+        id: string;
+        category: string;
+        description: string;
+        passes: boolean;
+      }[];
+      expect(list.map((f) => [f.id, f.category, f.description, f.passes])).toEqual([
+        ['F001', 'functional', 'say hello', true],
+        ['F002', 'enhancement', 'say goodbye', true],
+      ]);
     } finally {
       await server.close();
     }
