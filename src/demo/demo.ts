@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../cli/io.js';
 import { DEFAULTS, type RunConfig } from '../config/types.js';
+import { REAL_MODEL_VARIABLES } from '../engine/env.js';
 import { ExitCode } from '../errors/index.js';
 import { runLoop } from '../session/loop.js';
 import { chooseSandbox } from '../session/sandbox.js';
@@ -22,16 +23,6 @@ export interface DemoOptions {
 const ASSETS = new URL('../../scenarios/', import.meta.url);
 export const DEMO_SCENARIO = fileURLToPath(new URL('demo.yaml', ASSETS));
 export const DEMO_SPEC = fileURLToPath(new URL('demo-spec.md', ASSETS));
-
-/** Credentials and cloud switches that must not reach the CLI when it talks to the fake model. */
-const REAL_MODEL_VARIABLES = [
-  'ANTHROPIC_AUTH_TOKEN',
-  'CLAUDE_CODE_OAUTH_TOKEN',
-  'CLAUDE_CODE_USE_BEDROCK',
-  'CLAUDE_CODE_USE_VERTEX',
-  'CLAUDE_CODE_USE_FOUNDRY',
-  'ANTHROPIC_MODEL',
-];
 
 export async function runDemo(options: DemoOptions, io: CommandIO): Promise<number> {
   const projectDir = options.projectDir ?? (await mkdtemp(join(tmpdir(), 'claude-harness-demo-')));

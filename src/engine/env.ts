@@ -9,6 +9,20 @@
  */
 export type Env = Record<string, string | undefined>;
 
+/**
+ * Credentials and provider switches that send the CLI to a real model API (or change what it asks for).
+ * Removed from the child's environment whenever the CLI is pointed at the fake model (demo, sandbox probe).
+ */
+export const REAL_MODEL_VARIABLES: readonly string[] = [
+  'ANTHROPIC_AUTH_TOKEN',
+  'CLAUDE_CODE_OAUTH_TOKEN',
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_CUSTOM_HEADERS',
+];
+
 export function buildChildEnv(base: Env, overrides: Env = {}, clientApp = 'claude-harness'): Env {
   return {
     ...base,

@@ -10,7 +10,7 @@ import { access, mkdir, mkdtemp, rm, rmdir, stat, writeFile } from 'node:fs/prom
 import { homedir, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import type { SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
-import type { Env } from '../engine/env.js';
+import { type Env, REAL_MODEL_VARIABLES } from '../engine/env.js';
 import type { EngineEvent } from '../engine/events.js';
 import { chooseSandbox } from './sandbox.js';
 
@@ -47,17 +47,6 @@ export interface ProbeOptions {
   platform?: NodeJS.Platform;
   signal?: AbortSignal;
 }
-
-/** Credentials and providers that would send the probe to a real API instead of the fake one. */
-const UNSET_FOR_PROBE = [
-  'ANTHROPIC_AUTH_TOKEN',
-  'CLAUDE_CODE_OAUTH_TOKEN',
-  'CLAUDE_CODE_USE_BEDROCK',
-  'CLAUDE_CODE_USE_VERTEX',
-  'CLAUDE_CODE_USE_FOUNDRY',
-  'ANTHROPIC_MODEL',
-  'ANTHROPIC_CUSTOM_HEADERS',
-];
 
 export const NO_SANDBOX_HINT = 'or run with --no-sandbox to accept an unconfined shell';
 
@@ -184,7 +173,7 @@ async function playProbeSession(
   const outcome: { lastToolResult?: string; error?: string } = {};
   try {
     const baseEnv: Env = { ...options.env };
-    for (const name of UNSET_FOR_PROBE) delete baseEnv[name];
+    for (const name of REAL_MODEL_VARIABLES) delete baseEnv[name];
     const events: AsyncIterable<EngineEvent> = runSession({
       projectDir: options.projectDir,
       prompt: 'Run the sandbox probe.',

@@ -18,7 +18,7 @@ export function chooseSandbox(env: NodeJS.ProcessEnv, platform = process.platfor
   if (platform !== 'linux') {
     return { settings: undefined, description: `off (not verified on ${platform})`, missing: [] };
   }
-  const missing = ['bwrap', 'socat'].filter((binary) => !onPath(binary, env.PATH ?? ''));
+  const missing = ['bwrap', 'socat'].filter((binary) => findOnPath(binary, env.PATH ?? '') === undefined);
   if (missing.length > 0) {
     const packages = missing.map((binary) => (binary === 'bwrap' ? 'bubblewrap' : binary));
     return {
@@ -35,16 +35,16 @@ export function chooseSandbox(env: NodeJS.ProcessEnv, platform = process.platfor
   };
 }
 
-function onPath(binary: string, path: string): boolean {
-  return path
-    .split(delimiter)
-    .filter(Boolean)
-    .some((dir) => {
-      try {
-        accessSync(join(dir, binary), constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+/** The executable `binary` in one of the folders of `path` (a PATH value), or undefined. */
+export function findOnPath(binary: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return undefined;
 }

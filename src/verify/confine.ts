@@ -1,5 +1,4 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from '../session/sandbox.js';
 
 /**
  * The test command the harness runs for `feature_pass` is code the agent wrote, so it runs confined like the
@@ -8,16 +7,7 @@ import { delimiter, join } from 'node:path';
  * shared so a test can reach the dev server it starts on localhost.
  */
 export function bubblewrapPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'bwrap');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
+  return findOnPath('bwrap', env.PATH ?? '');
 }
 
 /** A `wrapArgv` for runTestCommand that confines the run to `projectDir`. */
