@@ -262,29 +262,49 @@ async function inspectProjectDir(dir: string): Promise<{ exists: boolean; proble
   return { exists: true };
 }
 
-/** Checks the spec can be read and says something; returns the problem, if any. */
-async function inspectSpec(
+/**
+ * `stat` of a path the user named, or the one-line problem when there is nothing to stat: not found (with
+ * the relative-path hint), a broken symbolic link, or no permission. `what` is e.g. "spec" or "prompts
+ * folder"; `kind` the noun for the real target ("file", "folder").
+ */
+async function statNamed(
   path: string,
+  what: string,
+  kind: string,
   origin: { name: string; relativeHint: string },
-): Promise<string | undefined> {
-  let stats: Stats;
+): Promise<{ stats: Stats } | { problem: string }> {
   try {
-    stats = await stat(path);
+    return { stats: await stat(path) };
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const link = await brokenLinkTarget(path);
       if (link !== undefined) {
-        return `spec ${path} is a broken symbolic link (to ${link}): fix the link or point ${origin.name} at the real file`;
+        return {
+          problem: `${what} ${path} is a broken symbolic link (to ${link}): fix the link or point ${origin.name} at the real ${kind}`,
+        };
       }
-      return `spec file not found: ${path}${origin.relativeHint}; check the path`;
+      return {
+        problem: `${what} ${kind === 'file' ? 'file ' : ''}not found: ${path}${origin.relativeHint}; check the path`,
+      };
     }
-    return `cannot read spec ${path} (${code}): check its permissions`;
+    return {
+      problem: `cannot ${kind === 'file' ? 'read' : 'open'} ${what} ${path} (${code}): check its permissions`,
+    };
   }
-  if (stats.isDirectory()) {
+}
+
+/** Checks the spec can be read and says something; returns the problem, if any. */
+async function inspectSpec(
+  path: string,
+  origin: { name: string; relativeHint: string },
+): Promise<string | undefined> {
+  const found = await statNamed(path, 'spec', 'file', origin);
+  if ('problem' in found) return found.problem;
+  if (found.stats.isDirectory()) {
     return `spec ${path} is a folder, not a file: point ${origin.name} at the spec file itself`;
   }
-  if (!stats.isFile()) return `spec ${path} is not a regular file: point ${origin.name} at a text file`;
+  if (!found.stats.isFile()) return `spec ${path} is not a regular file: point ${origin.name} at a text file`;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -300,21 +320,9 @@ async function inspectPromptsDir(
   path: string,
   origin: { name: string; relativeHint: string },
 ): Promise<string | undefined> {
-  let stats: Stats;
-  try {
-    stats = await stat(path);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const link = await brokenLinkTarget(path);
-      if (link !== undefined) {
-        return `prompts folder ${path} is a broken symbolic link (to ${link}): fix the link or point ${origin.name} at the real folder`;
-      }
-      return `prompts folder not found: ${path}${origin.relativeHint}; check the path`;
-    }
-    return `cannot open prompts folder ${path} (${code}): check its permissions`;
-  }
-  if (!stats.isDirectory()) {
+  const found = await statNamed(path, 'prompts folder', 'folder', origin);
+  if ('problem' in found) return found.problem;
+  if (!found.stats.isDirectory()) {
     return `prompts folder ${path} is not a folder: point ${origin.name} at the folder that holds your initializer.md, initializer-retry.md or coding.md`;
   }
   return undefined;
