@@ -260,7 +260,7 @@ export const RUN_SETTINGS = {
     valueName: 'dir',
     kind: 'path',
     description:
-      'Folder of markdown templates (initializer.md, initializer-retry.md, coding.md) that replace the shipped ones of the same name',
+      'Folder of markdown templates (initializer.md, initializer-retry.md, coding.md, extend.md) that replace the shipped ones of the same name',
     defaultText: 'the shipped prompts',
     inFile: true,
   },
