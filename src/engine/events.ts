@@ -20,6 +20,15 @@ export type EngineEvent =
       permissionMode: string;
       claudeCodeVersion: string;
     }
+  | {
+      /**
+       * One model response of the session's own conversation, with its token usage. The SDK may split a response
+       * into several messages that repeat the same id and usage: count each `messageId` once.
+       */
+      type: 'turn';
+      messageId: string;
+      usage: TokenUsage;
+    }
   | { type: 'assistant_text'; text: string }
   | { type: 'tool_call'; id: string; name: string; input: Record<string, unknown> }
   | { type: 'tool_result'; id: string; isError: boolean; content: string }

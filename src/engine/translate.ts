@@ -34,7 +34,19 @@ export function translateMessage(message: SDKMessage): EngineEvent[] {
     case 'assistant': {
       // Subagent traffic (parent_tool_use_id set) is part of the parent's tool call, not the session's turn.
       if (message.parent_tool_use_id !== null) return [];
-      const events: EngineEvent[] = [];
+      const usage = message.message.usage;
+      const events: EngineEvent[] = [
+        {
+          type: 'turn',
+          messageId: message.message.id,
+          usage: {
+            inputTokens: usage?.input_tokens ?? 0,
+            outputTokens: usage?.output_tokens ?? 0,
+            cacheReadInputTokens: usage?.cache_read_input_tokens ?? 0,
+            cacheCreationInputTokens: usage?.cache_creation_input_tokens ?? 0,
+          },
+        },
+      ];
       for (const block of message.message.content) {
         if (block.type === 'text' && block.text.length > 0) {
           events.push({ type: 'assistant_text', text: block.text });

@@ -24,6 +24,8 @@ export interface SessionLogOptions {
   now?: () => number;
   /** `quiet`: problems and the session summary only; `verbose`: every tool's output too. */
   verbosity?: 'quiet' | 'normal' | 'verbose';
+  /** Sees every event too (the live view counts turns and tokens from them). */
+  observe?: (event: EngineEvent) => void;
 }
 
 export class SessionLog {
@@ -35,6 +37,7 @@ export class SessionLog {
   readonly #verbosity: 'quiet' | 'normal' | 'verbose';
   /** Tool name per call id, to show what a result belongs to. */
   readonly #toolNames = new Map<string, string>();
+  readonly #observe: ((event: EngineEvent) => void) | undefined;
 
   constructor(options: SessionLogOptions) {
     this.#out = options.out;
@@ -43,9 +46,11 @@ export class SessionLog {
     this.#now = options.now ?? Date.now;
     this.#started = this.#now();
     this.#verbosity = options.verbosity ?? 'normal';
+    this.#observe = options.observe;
   }
 
   write(event: EngineEvent): void {
+    this.#observe?.(event);
     if (event.type === 'tool_call') this.#toolNames.set(event.id, event.name);
     const line = this.format(event);
     if (line !== undefined) this.#out.write(`${line}\n`);
@@ -81,6 +86,8 @@ export class SessionLog {
           shown.push(`    │ … ${lines.length - BASH_OUTPUT_LINES} more lines`);
         return shown.join('\n');
       }
+      case 'turn':
+        return undefined;
       case 'api_retry':
         return `  … API ${event.status ?? 'connection'} error (${event.error}), retry ${event.attempt}/${event.maxRetries} in ${Math.round(event.delayMs / 1000)} s`;
       case 'result': {

@@ -32,12 +32,19 @@ describe('translateMessage', () => {
     ]);
   });
 
-  it('splits an assistant message into text and tool calls, in order', () => {
+  it('splits an assistant message into its turn (with usage), text and tool calls, in order', () => {
     const events = translateMessage(
       msg({
         type: 'assistant',
         parent_tool_use_id: null,
         message: {
+          id: 'msg_1',
+          usage: {
+            input_tokens: 1200,
+            output_tokens: 80,
+            cache_read_input_tokens: 5,
+            cache_creation_input_tokens: null,
+          },
           content: [
             { type: 'text', text: 'Writing it.' },
             { type: 'tool_use', id: 't1', name: 'Write', input: { file_path: '/p/a.txt', content: 'x' } },
@@ -46,6 +53,11 @@ describe('translateMessage', () => {
       }),
     );
     expect(events).toEqual([
+      {
+        type: 'turn',
+        messageId: 'msg_1',
+        usage: { inputTokens: 1200, outputTokens: 80, cacheReadInputTokens: 5, cacheCreationInputTokens: 0 },
+      },
       { type: 'assistant_text', text: 'Writing it.' },
       { type: 'tool_call', id: 't1', name: 'Write', input: { file_path: '/p/a.txt', content: 'x' } },
     ]);
