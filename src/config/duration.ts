@@ -2,6 +2,7 @@
  * Durations as users write them: a whole number in the setting's own unit (`120` minutes for a timeout, `3`
  * seconds for a delay, as the original took them) or a whole number with a unit: `500ms`, `90s`, `10m`, `2h`.
  * Loaded on every start (the settings table shows its defaults with `formatDuration`), so it imports nothing.
+ * Messages for people (watchdog expiries, the waits between sessions) use `describeDuration`.
  */
 
 export type DurationUnit = 'ms' | 's' | 'm' | 'h';
@@ -41,4 +42,22 @@ export function formatDuration(ms: number): string {
     if (ms !== 0 && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
   }
   return ms === 0 ? '0s' : `${ms}ms`;
+}
+
+/**
+ * A duration for people: `0` → `0 s`, `500` → `500 ms`, `90_000` → `1 min 30 s`, `7_205_000` → `2 h 5 s`.
+ * Whole seconds (rounded) from one second up; not the setting syntax (that is `formatDuration`).
+ */
+export function describeDuration(ms: number): string {
+  const rounded = Math.round(ms);
+  if (rounded > 0 && rounded < 1000) return `${rounded} ms`;
+  const totalSeconds = Math.round(ms / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  const parts: string[] = [];
+  if (hours > 0) parts.push(`${hours} h`);
+  if (minutes > 0) parts.push(`${minutes} min`);
+  if (seconds > 0 || parts.length === 0) parts.push(`${seconds} s`);
+  return parts.join(' ');
 }

@@ -1,3 +1,4 @@
+import { describeDuration } from '../config/duration.js';
 import type { EngineEvent } from '../engine/events.js';
 
 /**
@@ -182,7 +183,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
 }
 
 function describe(reason: WatchdogReason, waitedMs: number, runningTools: string[]): string {
-  const waited = formatDuration(waitedMs);
+  const waited = describeDuration(waitedMs);
   switch (reason) {
     case 'first-response':
       return `No answer from the model ${waited} after the session started.`;
@@ -193,17 +194,4 @@ function describe(reason: WatchdogReason, waitedMs: number, runningTools: string
         ? `No progress for ${waited} while ${runningTools.join(', ')} ${runningTools.length === 1 ? 'was' : 'were'} running.`
         : `No progress for ${waited}: no message from the agent.`;
   }
-}
-
-/** 90_000 → "1 min 30 s", 7_200_000 → "2 h". */
-export function formatDuration(ms: number): string {
-  const totalSeconds = Math.round(ms / 1000);
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds % 60;
-  const parts: string[] = [];
-  if (hours > 0) parts.push(`${hours} h`);
-  if (minutes > 0) parts.push(`${minutes} min`);
-  if (seconds > 0 || parts.length === 0) parts.push(`${seconds} s`);
-  return parts.join(' ');
 }

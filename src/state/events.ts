@@ -75,3 +75,18 @@ export function openEventLog(projectDir: string, options: { now?: () => Date } =
     },
   };
 }
+
+/** With --json, every event also goes to `out` (stdout) as the same JSON line that events.jsonl gets. */
+export function teeEvents(log: EventLog, out: NodeJS.WritableStream | undefined): EventLog {
+  if (out === undefined) return log;
+  return {
+    path: log.path,
+    read: () => log.read(),
+    append(record) {
+      const at = record.at ?? new Date().toISOString();
+      log.append({ ...record, at });
+      const { type, v: _v, at: _at, ...fields } = record;
+      out.write(`${JSON.stringify({ v: EVENT_LOG_VERSION, at, type, ...fields })}\n`);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describeDuration } from '../../src/config/duration.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import {
-  formatDuration,
   startWatchdog,
   TOOL_ALLOWANCE_MS,
   type Watchdog,
@@ -289,11 +289,17 @@ describe('state', () => {
   });
 });
 
-describe('formatDuration', () => {
+describe('describeDuration', () => {
   it('prints hours, minutes and seconds', () => {
-    expect(formatDuration(0)).toBe('0 s');
-    expect(formatDuration(90_000)).toBe('1 min 30 s');
-    expect(formatDuration(2 * 60 * MIN)).toBe('2 h');
-    expect(formatDuration(2 * 60 * MIN + 5_000)).toBe('2 h 5 s');
+    expect(describeDuration(0)).toBe('0 s');
+    expect(describeDuration(90_000)).toBe('1 min 30 s');
+    expect(describeDuration(2 * 60 * MIN)).toBe('2 h');
+    expect(describeDuration(2 * 60 * MIN + 5_000)).toBe('2 h 5 s');
+  });
+
+  it('keeps short waits in milliseconds and rounds the rest to whole seconds', () => {
+    expect(describeDuration(500)).toBe('500 ms');
+    expect(describeDuration(3_000)).toBe('3 s');
+    expect(describeDuration(7_340)).toBe('7 s');
   });
 });

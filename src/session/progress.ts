@@ -1,0 +1,44 @@
+/**
+ * What the loop tells people about the run as a whole: the progress bar before a coding session, the totals
+ * when the run ends, the line when it stops early, and the word for a session's outcome.
+ */
+import type { CommandIO } from '../cli/io.js';
+import type { RunConfig } from '../config/types.js';
+import { ExitCode } from '../errors/index.js';
+import type { EndedOutcome, HarnessState } from '../state/schema.js';
+
+/** `[████░░░░] 3/8 passing · 1 skipped · 12,345 tokens · $0.4200` */
+export function progressLine(state: HarnessState, passing: number, total: number): string {
+  const skipped = Object.values(state.features).filter((f) => f.skipped).length;
+  const width = 20;
+  const filled = total === 0 ? 0 : Math.round((passing / total) * width);
+  const tokens = state.totals.inputTokens + state.totals.outputTokens;
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${passing}/${total} passing · ${skipped} skipped · ${tokens.toLocaleString('en-US')} tokens · $${state.totals.costUsd.toFixed(4)}`;
+}
+
+/** `Sessions: 4 · tokens 12,000 in / 3,456 out · cost $0.4200`, from `state` as last read. */
+export function printTotals(io: CommandIO, state: HarnessState): void {
+  const { totals } = state;
+  io.out.write(
+    `Sessions: ${totals.sessions} · tokens ${totals.inputTokens.toLocaleString('en-US')} in / ${totals.outputTokens.toLocaleString('en-US')} out · cost $${totals.costUsd.toFixed(4)}\n`,
+  );
+}
+
+/** The run stops on Ctrl+C (or an interrupted wait): says how to go on, returns the exit code. */
+export function stopped(io: CommandIO, config: RunConfig): number {
+  io.err.write(
+    `Stopped. Nothing is lost: run the same command again to continue (project ${config.projectDir}).\n`,
+  );
+  return ExitCode.interrupted;
+}
+
+export function outcomeWord(outcome: EndedOutcome): string {
+  return {
+    passed: 'passed',
+    failed: 'not passing',
+    aborted: 'aborted',
+    timeout: 'timed out',
+    'api-error': 'API error',
+    interrupted: 'interrupted',
+  }[outcome];
+}
