@@ -18,13 +18,13 @@ import type { IdentifiedFeature } from '../ledger/feature-list.js';
 import type { EventRecord } from '../state/events.js';
 import { eventsPath, harnessDir } from '../state/paths.js';
 import type { SessionOutcome } from '../state/schema.js';
+import { PROOFS_FILE, PROOFS_VERSION } from '../verify/proof.js';
 import { barChart, COLORS, escapeHtml, formatNumber, lineChart, stackedBarChart } from './charts.js';
 import { usd } from './cost.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { formatDuration, loadProject, type ProjectSnapshot } from './status.js';
 
 export const REPORT_FILE = 'report.html';
-export const PROOFS_FILE = 'proofs.json';
 
 /** Event types the report reads; the others (tool calls and results, most of the log) are not parsed. */
 const REPORT_EVENT_TYPES = new Set([
@@ -98,8 +98,10 @@ export async function readReportEvents(projectDir: string): Promise<EventRecord[
 }
 
 /**
- * `.claude-harness/proofs.json`, assumed `{ proofs: { [featureId]: { command, exitCode, durationMs,
- * counts, commit, at } } }`. Absent: no proofs. Unreadable: no proofs and a note in the report.
+ * The latest proof of each feature from `.claude-harness/proofs.json`, as src/verify/proof.ts writes it:
+ * `{ version: 1, latest: { [featureId]: { command, exitCode, durationMs, counts, commit, at, … } },
+ * history }`. Read leniently: a record with a bad field still shows its other fields. Absent: no proofs.
+ * Unreadable, newer, or not that shape: no proofs and a note in the report.
  */
 export async function readProofs(
   projectDir: string,
@@ -116,9 +118,17 @@ export async function readProofs(
   } catch {
     return { proofs: {}, proofsProblem: `${PROOFS_FILE} is not valid JSON` };
   }
-  const table = (data as { proofs?: unknown } | null)?.proofs;
+  const file =
+    typeof data === 'object' && data !== null ? (data as { version?: unknown; latest?: unknown }) : {};
+  if (typeof file.version === 'number' && file.version > PROOFS_VERSION) {
+    return {
+      proofs: {},
+      proofsProblem: `${PROOFS_FILE} is from a newer claude-harness (version ${file.version})`,
+    };
+  }
+  const table = file.latest;
   if (typeof table !== 'object' || table === null || Array.isArray(table)) {
-    return { proofs: {}, proofsProblem: `${PROOFS_FILE} has no "proofs" object` };
+    return { proofs: {}, proofsProblem: `${PROOFS_FILE} has no "latest" object` };
   }
   const proofs: Record<string, ProofRecord> = {};
   for (const [id, value] of Object.entries(table)) {

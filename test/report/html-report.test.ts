@@ -13,6 +13,7 @@ import {
   runReportCommand,
 } from '../../src/report/html-report.js';
 import { harnessDir } from '../../src/state/paths.js';
+import { recordProof } from '../../src/verify/proof.js';
 import { buildFixture, SECRET } from './fixture.js';
 import { fakeIO } from './io.js';
 
@@ -88,32 +89,47 @@ describe('renderReport', () => {
     expect(html).not.toContain('<img');
   });
 
-  it('shows proof records when proofs.json exists, and tolerates a broken one', async () => {
+  it('shows the proof records the harness keeps in proofs.json, and tolerates a broken one', async () => {
     let html = renderReport(await collectReportData(dir), { now: NOW });
     expect(html).not.toContain('<code>npm test');
 
-    writeFileSync(
-      join(harnessDir(dir), 'proofs.json'),
-      JSON.stringify({
-        proofs: {
-          F003: {
-            command: 'npm test -- dark-mode',
-            exitCode: 0,
-            durationMs: 4200,
-            counts: { passed: 12, failed: 0 },
-            commit: '0123456789abcdef',
-            at: '2026-11-20T08:52:00.000Z',
-          },
-          F001: 'not an object',
-        },
-      }),
-    );
+    // Written by the harness's own proof store, as a run writes it.
+    await recordProof(dir, {
+      featureId: 'F003',
+      command: 'npm test -- dark-mode',
+      runner: 'vitest',
+      exitCode: 0,
+      durationMs: 4200,
+      counts: { passed: 12, failed: 0, skipped: 0, total: 12 },
+      outputTail: '12 passed',
+      commit: '0123456789abcdef',
+      at: '2026-11-20T08:52:00.000Z',
+    });
     html = renderReport(await collectReportData(dir), { now: NOW });
+    expect(html).not.toContain('proof records are not shown');
     const row = html.split('\n').find((line) => line.includes('data-feature="F003"')) ?? '';
     expect(row).toContain('<code>npm test -- dark-mode</code>');
-    expect(row).toContain('passed 12, failed 0');
+    expect(row).toContain('passed 12, failed 0, skipped 0, total 12');
     expect(row).toContain('<code>0123456789</code>');
     expect(row).toContain('4 s');
+
+    // Read leniently: a record that is not an object is left out, a bad field does not hide the others.
+    const file = JSON.parse(readFileSync(join(harnessDir(dir), 'proofs.json'), 'utf8'));
+    file.latest.F001 = 'not an object';
+    file.latest.F003.exitCode = 'zero';
+    writeFileSync(join(harnessDir(dir), 'proofs.json'), JSON.stringify(file));
+    const { proofs, proofsProblem } = await readProofs(dir);
+    expect(proofsProblem).toBeUndefined();
+    expect(Object.keys(proofs)).toEqual(['F003']);
+    expect(proofs.F003).toMatchObject({ command: 'npm test -- dark-mode', durationMs: 4200 });
+    expect(proofs.F003?.exitCode).toBeUndefined();
+
+    writeFileSync(join(harnessDir(dir), 'proofs.json'), JSON.stringify({ proofs: {} }));
+    expect((await readProofs(dir)).proofsProblem).toBe('proofs.json has no "latest" object');
+    writeFileSync(join(harnessDir(dir), 'proofs.json'), JSON.stringify({ version: 2, latest: {} }));
+    expect((await readProofs(dir)).proofsProblem).toBe(
+      'proofs.json is from a newer claude-harness (version 2)',
+    );
 
     writeFileSync(join(harnessDir(dir), 'proofs.json'), '{ nope');
     expect((await readProofs(dir)).proofsProblem).toBe('proofs.json is not valid JSON');
