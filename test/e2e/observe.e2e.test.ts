@@ -1,13 +1,18 @@
 /**
- * Seeing and controlling a run: --json events on stdout, status --json with exact token figures, the
- * webhook on completion, and the budget stop — the built CLI against the fake model.
+ * Seeing a run: --json events on stdout, status --json with exact token figures, the webhook on completion,
+ * the HTML report of a scripted run in Chromium — the built CLI against the fake model. The limits
+ * (--max-budget-usd, --max-session-budget-usd, --max-duration) are in limits.e2e.test.ts.
  */
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from '@playwright/test';
 import { describe, expect, it } from 'vitest';
+import { REPORT_CHARTS } from '../../src/report/html-report.js';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
+import { findChromium } from '../../src/verify/browser.js';
 import { startCli } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
 import {
@@ -21,11 +26,16 @@ import {
 } from '../helpers/scenarios.js';
 
 const ONE = [{ description: 'say hello' }];
+interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+}
 /** Every turn reports the same usage, so totals are exact. */
 function withUsage<T extends object>(
   turns: T[],
-): (T & { usage: { input_tokens: number; output_tokens: number } })[] {
-  return turns.map((turn) => ({ ...turn, usage: { input_tokens: 1000, output_tokens: 100 } }));
+  usage: Usage = { input_tokens: 1000, output_tokens: 100 },
+): (T & { usage: Usage })[] {
+  return turns.map((turn) => ({ ...turn, usage }));
 }
 
 async function receiver() {
@@ -103,52 +113,6 @@ describe('observing a run', () => {
         state.sessions.reduce((sum, s) => sum + s.costUsd, 0),
         10,
       );
-    } finally {
-      await server.close();
-      await hook.close();
-    }
-  });
-
-  it('stops before a session that would not fit --max-budget-usd, says how to continue, and notifies', async () => {
-    await using work = await tempDir('ch-obs-');
-    await using config = await tempDir('ch-cfg-');
-    const projectDir = join(work.path, 'app');
-    await writeFile(join(work.path, 'spec.md'), 'Hello.\n');
-    const hook = await receiver();
-    const server = await startFakeAnthropic({
-      variables: { projectDir },
-      scenario: sessions(withUsage(initializerSession(ONE)), withUsage(passingSession(ONE, ['F001']))),
-    });
-    try {
-      const limited = await startCli(
-        [
-          '--project-dir',
-          projectDir,
-          '--spec',
-          join(work.path, 'spec.md'),
-          '--no-sandbox',
-          '--auto-continue-delay',
-          '0',
-          '--max-budget-usd',
-          '0.001',
-          '--notify-url',
-          hook.url,
-        ],
-        { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) } },
-      ).done;
-      expect(limited.code).toBe(3);
-      expect(limited.stdout).toMatch(/Budget (nearly )?reached: .*--max-budget-usd \$0\.0010/);
-      expect(limited.stdout).toContain('run the same command again with a higher --max-budget-usd');
-      const events = (await readFile(join(projectDir, '.claude-harness', 'events.jsonl'), 'utf8'))
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { type: string; limit?: string });
-      // The SDK capped the running session at what was left; then the run stopped before the next one.
-      expect(events.filter((e) => e.type === 'budget_stop').at(-1)).toMatchObject({
-        limit: 'max-budget-usd',
-      });
-      expect(events.filter((e) => e.type === 'session_start')).toHaveLength(1);
-      expect(hook.bodies.map((b) => b.event)).toEqual(['budget_reached', 'run_stopped']);
     } finally {
       await server.close();
       await hook.close();
@@ -308,4 +272,186 @@ describe('--mode enhancement on a planned project', () => {
       await server.close();
     }
   });
+});
+
+describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML report of a scripted run', () => {
+  it('shows in Chromium the exact tokens and cost of the run and of each session, a mark per session in the charts, and the proofs', async () => {
+    const executablePath = findChromium();
+    if (executablePath === undefined) throw new Error('install chromium (apt-get install chromium)');
+    await using work = await tempDir('ch-report-');
+    await using config = await tempDir('ch-cfg-');
+    const projectDir = join(work.path, 'app');
+    await writeFile(join(work.path, 'spec.md'), 'Hello.\n');
+    const two = [{ description: 'say hello' }, { description: 'say goodbye' }];
+    // $0.002 of input and $0.008 of output: one cent a turn at the model's prices (limits.e2e.test.ts).
+    const usage = { input_tokens: 1000, output_tokens: 800 };
+    const server = await startFakeAnthropic({
+      variables: { projectDir },
+      scenario: sessions(
+        withUsage(initializerSession(two), usage),
+        withUsage(passingSession(two, ['F001']), usage),
+        withUsage(passingSession(two, ['F001', 'F002']), usage),
+      ),
+    });
+    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    try {
+      const env = { PATH: process.env.PATH, ...fakeModelEnv(server.url, config.path) };
+      const run = await startCli(
+        [
+          '--project-dir',
+          projectDir,
+          '--spec',
+          join(work.path, 'spec.md'),
+          '--no-sandbox',
+          '--auto-continue-delay',
+          '0',
+        ],
+        { env },
+      ).done;
+      expect(run.code).toBe(0);
+      server.assertComplete();
+      // 2 + 3 + 3 turns, each with the scripted usage.
+      const turns = server.requests.filter((r) => r.kind === 'agent').length;
+      expect(turns).toBe(8);
+
+      const status = JSON.parse(
+        (await startCli(['status', '--project-dir', projectDir, '--json']).done).stdout,
+      ) as {
+        usage: { inputTokens: number; outputTokens: number; costUsd: number };
+      };
+      expect(status.usage.inputTokens).toBe(turns * usage.input_tokens);
+      expect(status.usage.outputTokens).toBe(turns * usage.output_tokens);
+      expect(status.usage.costUsd).toBeCloseTo(turns * 0.01, 10);
+      const harness = join(projectDir, '.claude-harness');
+      const state = JSON.parse(await readFile(join(harness, 'state.json'), 'utf8')) as {
+        totals: { costUsd: number; inputTokens: number; outputTokens: number };
+        sessions: { costUsd: number; tokens: { input: number; output: number }; turns: number }[];
+      };
+      expect(state.totals).toMatchObject({ inputTokens: 8000, outputTokens: 6400 });
+      expect(state.totals.costUsd).toBe(status.usage.costUsd);
+      const proofs = JSON.parse(await readFile(join(harness, 'proofs.json'), 'utf8')) as {
+        latest: Record<string, { command: string; commit: string | null; at: string }>;
+      };
+
+      const out = join(work.path, 'out', 'report.html');
+      const written = await startCli(['report', '--project-dir', projectDir, '--out', out]).done;
+      expect(written.code).toBe(0);
+      expect(written.stdout).toContain(`Report written to ${out} (2 features, 3 sessions`);
+
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(pathToFileURL(out).href);
+      // No warning on the page (such as proofs it could not read).
+      expect(await page.locator('.note').allInnerTexts()).toEqual([]);
+
+      // The summary cards: exact totals, the same as status --json.
+      const keys = await page.locator('.card .k').allInnerTexts();
+      const values = await page.locator('.card .v').allInnerTexts();
+      const cards = Object.fromEntries(keys.map((key, i) => [key, values[i]]));
+      expect(cards).toMatchObject({
+        'Features passing': '2 / 2',
+        Sessions: '3',
+        Cost: '$0.08',
+        'Tokens in / out': '8000 / 6400',
+        'Policy denials': '0',
+        'Tamper events': '0',
+        Regressions: '0',
+      });
+
+      // The session table: each session's turns, tool calls, tokens and cost.
+      const cells = async (selector: string) => {
+        const rows = page.locator(selector);
+        const texts: string[][] = [];
+        for (let i = 0; i < (await rows.count()); i++) {
+          texts.push((await rows.nth(i).locator('td').allInnerTexts()).map((text) => text.trim()));
+        }
+        return texts;
+      };
+      const sessionRows = await cells('tr.session');
+      expect(sessionRows.map((r) => [...r.slice(0, 4), ...r.slice(6)])).toEqual([
+        ['1', 'initializer', '', 'passed', '2', '1', '2,000', '1,600', '$0.02'],
+        ['2', 'coding', 'F001', 'passed', '3', '2', '3,000', '2,400', '$0.03'],
+        ['3', 'coding', 'F002', 'passed', '3', '2', '3,000', '2,400', '$0.03'],
+      ]);
+      expect(state.sessions.map((s) => [s.turns, s.tokens.input, s.tokens.output])).toEqual([
+        [2, 2000, 1600],
+        [3, 3000, 2400],
+        [3, 3000, 2400],
+      ]);
+      [0.02, 0.03, 0.03].forEach((cost, i) => {
+        expect(state.sessions[i]?.costUsd).toBeCloseTo(cost, 10);
+      });
+
+      // Every chart was laid out, with one mark per session (or per feature) carrying its exact value.
+      expect(await page.locator('svg.chart').count()).toBe(REPORT_CHARTS.length);
+      for (const id of REPORT_CHARTS) {
+        const box = await page.locator(`svg.chart[data-chart="${id}"]`).boundingBox();
+        expect(box?.width, id).toBeGreaterThan(300);
+        expect(box?.height, id).toBeGreaterThan(100);
+      }
+      const marks = async (chart: string, mark: string, attribute: string) => {
+        const found = page.locator(`svg[data-chart="${chart}"] ${mark}`);
+        const out: { value: number; width: number; height: number }[] = [];
+        for (let i = 0; i < (await found.count()); i++) {
+          const box = await found.nth(i).boundingBox();
+          out.push({
+            value: Number(await found.nth(i).getAttribute(attribute)),
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+          });
+        }
+        return out;
+      };
+      const passing = await marks('passing-over-sessions', 'circle.point', 'data-y');
+      expect(passing.map((m) => m.value)).toEqual([0, 1, 2]);
+      expect(passing.every((m) => m.width > 0 && m.height > 0)).toBe(true);
+      const costs = await marks('cost-per-session', 'rect.bar', 'data-value');
+      expect(costs).toHaveLength(3);
+      costs.forEach((bar, i) => {
+        expect(bar.value).toBeCloseTo(state.sessions[i]?.costUsd ?? -1, 10);
+      });
+      // Drawn to scale: $0.02 against $0.03.
+      expect((costs[0]?.height ?? 0) / (costs[1]?.height ?? 1)).toBeCloseTo(2 / 3, 1);
+      const stacks = await marks('tokens-per-session', 'g.stack', 'data-total');
+      expect(stacks.map((s) => s.value)).toEqual([3600, 5400, 5400]);
+      const segments = await marks('tokens-per-session', 'rect.bar.segment', 'data-value');
+      expect(segments.map((s) => s.value)).toEqual([2000, 1600, 3000, 2400, 3000, 2400]);
+      expect(segments.every((s) => s.height > 0)).toBe(true);
+      // No denial, tamper or regression: a stack per session, and nothing in them.
+      expect((await marks('events-per-session', 'g.stack', 'data-total')).map((s) => s.value)).toEqual([
+        0, 0, 0,
+      ]);
+      expect(await marks('events-per-session', 'rect.bar.segment', 'data-value')).toEqual([]);
+      const featureCosts = await marks('cost-per-feature', 'rect.bar', 'data-value');
+      expect(featureCosts).toHaveLength(2);
+      for (const bar of featureCosts) {
+        expect(bar.value).toBeCloseTo(0.03, 10);
+        expect(bar.height).toBeGreaterThan(0);
+      }
+      expect((await marks('time-per-feature', 'rect.bar', 'data-value')).every((b) => b.height > 0)).toBe(
+        true,
+      );
+      // One attempt each, the one that passed.
+      expect((await marks('attempts-per-feature', 'rect.bar', 'data-value')).map((b) => b.value)).toEqual([
+        1, 1,
+      ]);
+
+      // The feature table, with the proof the harness took: the command it ran and the counts.
+      const featureRows = await cells('tr.feature');
+      expect(featureRows).toHaveLength(2);
+      for (const [i, id] of ['F001', 'F002'].entries()) {
+        const row = featureRows[i] ?? [];
+        const proof = proofs.latest[id];
+        expect(row.slice(0, 6)).toEqual([id, two[i]?.description, 'functional', 'passing', '1', '$0.03']);
+        expect(row[8]).toBe(`node --test tests/${id}.test.js`);
+        expect(proof?.command).toBe(row[8]);
+        expect(row[9]).toBe('0');
+        expect(row[11]).toBe('passed 1, failed 0, skipped 0, total 1');
+        expect(row[12]).toBe((proof?.commit ?? '').slice(0, 10));
+        expect(row[13]).toBe(proof?.at);
+      }
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 90_000);
 });
