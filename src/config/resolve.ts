@@ -187,6 +187,7 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
     waitOnUsageLimit: given.noWait === true ? false : (file.waitOnUsageLimit ?? DEFAULTS.waitOnUsageLimit),
     sandbox: given.noSandbox === true ? false : (file.sandbox ?? DEFAULTS.sandbox),
     json: given.json === true ? true : DEFAULTS.json,
+    plain: given.plain === true ? true : DEFAULTS.plain,
     verbosity,
     secrets: file.secrets,
     policy: file.policy,

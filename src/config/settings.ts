@@ -308,6 +308,16 @@ export const RUN_SETTINGS = {
     defaultText: null,
     inFile: false,
   },
+  plain: {
+    flag: 'plain',
+    key: 'plain',
+    valueName: null,
+    kind: 'flag',
+    description:
+      'Plain line output even in a terminal: no live progress block (it is off anyway when the output is not a terminal or CI is set)',
+    defaultText: null,
+    inFile: false,
+  },
   verbosity: [
     {
       flag: 'quiet',

@@ -38,6 +38,7 @@ export const DEFAULTS = {
   waitOnUsageLimit: true,
   sandbox: true,
   json: false as boolean,
+  plain: false as boolean,
   verbosity: 'normal' as Verbosity,
 } as const;
 
@@ -95,6 +96,8 @@ export interface RunConfig {
   sandbox: boolean;
   /** Stream the harness events as JSON lines on stdout (`--json`). Flag only. */
   json: boolean;
+  /** Plain line output even in a terminal: no live status block (`--plain`). Flag only. */
+  plain: boolean;
   /** How much the run prints (`--quiet`, `--verbose`). Flags only. */
   verbosity: Verbosity;
   /** The `secrets` section of the config file: files allowed to hold secret-looking values. */

@@ -36,11 +36,18 @@ export interface ProgressView {
   sessionStarted(session: { number: number; label: string }): void;
   /** Every event of the running session (turns and their tokens are counted from them). */
   observe(event: EngineEvent): void;
-  sessionEnded(): void;
+  /** The session ended; its tokens and cost (from its result) join the run's figures. */
+  sessionEnded(spent?: { tokens: number; costUsd: number }): void;
   /** What the run is doing between sessions (`next session in 3 s`); undefined clears it. */
   setWaiting(text: string | undefined): void;
   /** Removes the status block and lets go of the timer; the streams write plainly from then on. */
   close(): void;
+}
+
+/** `[████████▒▒▒░░░░░░░░░] 37% · 3/8 passing · 1 skipped · 45,210 tokens · $0.4200` */
+export function runSummary(run: RunFigures): string {
+  const bar = run.total > 0 ? `${progressBar(run.passing, run.skipped, run.total, BAR_WIDTH)} · ` : '';
+  return `${bar}${run.passing}/${run.total} passing · ${run.skipped} skipped · ${run.tokens.toLocaleString('en-US')} tokens · $${run.costUsd.toFixed(4)}`;
 }
 
 /** Whether a person watches `stream`: a TTY, not CI, not a dumb terminal, and not `--plain`. */
@@ -136,8 +143,15 @@ class LiveView implements ProgressView {
     this.#redraw();
   }
 
-  sessionEnded(): void {
+  sessionEnded(spent?: { tokens: number; costUsd: number }): void {
     this.#session = undefined;
+    if (this.#run !== undefined && spent !== undefined) {
+      this.#run = {
+        ...this.#run,
+        tokens: this.#run.tokens + spent.tokens,
+        costUsd: this.#run.costUsd + spent.costUsd,
+      };
+    }
     this.#redraw();
   }
 
@@ -160,13 +174,7 @@ class LiveView implements ProgressView {
     const lines: string[] = [];
     const run = this.#run;
     const session = this.#session;
-    if (run !== undefined) {
-      const tokens = run.tokens + (session?.tokens ?? 0);
-      const bar = run.total > 0 ? `${progressBar(run.passing, run.skipped, run.total, BAR_WIDTH)} · ` : '';
-      lines.push(
-        `${bar}${run.passing}/${run.total} passing · ${run.skipped} skipped · ${tokens.toLocaleString('en-US')} tokens · $${run.costUsd.toFixed(4)}`,
-      );
-    }
+    if (run !== undefined) lines.push(runSummary({ ...run, tokens: run.tokens + (session?.tokens ?? 0) }));
     if (session !== undefined) {
       const elapsed = formatDuration(this.#now() - session.startedAt);
       const turns = `${session.turns.size} turn${session.turns.size === 1 ? '' : 's'}`;

@@ -30,7 +30,7 @@ export async function handleApiFailure(ctx: LoopContext, failure: ApiFailure): P
       `Usage limit reached: waiting until ${failure.resetAt.toISOString()} (Ctrl+C to stop; --no-wait to exit instead).\n`,
     );
     ctx.events.append({ type: 'usage_limit_wait', until: failure.resetAt.toISOString() });
-    return (await abortableDelay(waitMs, io.signal)) ? undefined : stopped(io, config);
+    return waitThenGoOn(ctx, waitMs, `usage limit: waiting until ${failure.resetAt.toISOString()}`);
   }
   // Read after the failed session was recorded: it counts in consecutiveFailedSessions.
   const state = await store.load();
@@ -47,7 +47,19 @@ export async function handleApiFailure(ctx: LoopContext, failure: ApiFailure): P
     ...(ctx.options.random ? { random: ctx.options.random } : {}),
   });
   io.out.write(`  API trouble (${failure.kind}); next session in ${describeDuration(delay)}.\n`);
-  return (await abortableDelay(delay, io.signal)) ? undefined : stopped(io, config);
+  return waitThenGoOn(
+    ctx,
+    delay,
+    `API trouble (${failure.kind}): next session in ${describeDuration(delay)}`,
+  );
+}
+
+/** Waits (the live view says what for); undefined to go on, or the exit code when the user stopped it. */
+async function waitThenGoOn(ctx: LoopContext, ms: number, what: string): Promise<number | undefined> {
+  ctx.view.setWaiting(what);
+  const waited = await abortableDelay(ms, ctx.io.signal);
+  ctx.view.setWaiting(undefined);
+  return waited ? undefined : stopped(ctx.io, ctx.config);
 }
 
 /** `CLAUDE_HARNESS_BACKOFF_BASE_MS` shortens the session-level backoff (tests, impatient users). */

@@ -5,6 +5,7 @@
 import type { CommandIO } from '../cli/io.js';
 import type { RunConfig } from '../config/types.js';
 import type { Env } from '../engine/env.js';
+import type { ProgressView } from '../report/live-view.js';
 import type { NotifyEvent } from '../report/notify.js';
 import type { Redactor } from '../report/redact.js';
 import type { EventLog } from '../state/events.js';
@@ -25,8 +26,10 @@ export interface LoopOptions {
 
 export interface LoopContext {
   config: RunConfig;
-  /** Where lines for people go (stderr with --json). */
+  /** Where lines for people go (stderr with --json), through the live view when a person watches. */
   io: CommandIO;
+  /** The status block under the log in a terminal; does nothing when the output is plain. */
+  view: ProgressView;
   options: LoopOptions;
   /** The project directory, resolved (realpath). */
   projectDir: string;

@@ -18,6 +18,7 @@ import type { RunConfig } from '../config/types.js';
 import type { Env } from '../engine/env.js';
 import { terminateTree } from '../engine/process-tree.js';
 import { ExitCode, UsageError } from '../errors/index.js';
+import { createProgressView, type ProgressView, runSummary, wantsLiveView } from '../report/live-view.js';
 import { createNotifier } from '../report/notify.js';
 import { createRedactor } from '../report/redact.js';
 import { SessionLog } from '../report/session-log.js';
@@ -35,7 +36,7 @@ import { buildGuards } from './guards.js';
 import { limitReached, sessionBudget, sessionTimeLimitMs } from './limits.js';
 import { buildPrompt, planNext } from './plan.js';
 import { cleanupSessionProcesses, snapshotProcesses } from './process-cleanup.js';
-import { outcomeWord, printTotals, progressLine, stopped } from './progress.js';
+import { outcomeWord, printTotals, runFigures, stopped } from './progress.js';
 import { prepareSandbox } from './sandbox-setup.js';
 import { runHarnessSession } from './session-runner.js';
 import { runValidation } from './validation.js';
@@ -80,6 +81,18 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
         await terminateTree(leftover);
       }
     }
+    const view = createProgressView({ io: human, live: wantsLiveView(human.out, io.env, config.plain) });
+    try {
+      return await runWithView(view);
+    } finally {
+      view.close();
+    }
+  } finally {
+    await lock.release();
+  }
+
+  async function runWithView(view: ProgressView): Promise<number> {
+    const human = view.io;
     const store = openState(projectDir);
     const interrupted = await store.markRunningSessionsInterrupted();
     await store.startRun({ mode: config.mode, model: config.model, specPath: config.specPath });
@@ -107,6 +120,7 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
       redact,
       sandbox,
       lock,
+      view,
       baseEnv,
       notify: (event, details) => notifier?.notify({ event, project: projectDir, details }),
       startedAt: Date.now(),
@@ -119,13 +133,11 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
     });
     await notifier?.flush(5_000);
     return exitCode;
-  } finally {
-    await lock.release();
   }
 }
 
 async function loop(ctx: LoopContext): Promise<number> {
-  const { config, io, projectDir, store, events } = ctx;
+  const { config, io, projectDir, store, events, view } = ctx;
   let ledgerOwned = false;
   const guards = buildGuards(config, () => ledgerOwned);
   const guardContext = { projectDir, stateDir: harnessDir(projectDir) };
@@ -142,11 +154,17 @@ async function loop(ctx: LoopContext): Promise<number> {
       printTotals(io, state);
       return plan.exitCode;
     }
+    const figures = runFigures(state, plan.kind === 'coding' ? plan.features : []);
+    view.setRun(figures);
     const limit = limitReached(ctx, state, sessionsThisRun);
     if (limit !== undefined) return limit;
     if (sessionsThisRun > 0 && config.autoContinueDelayMs > 0) {
-      io.out.write(`Next session in ${describeDuration(config.autoContinueDelayMs)} (Ctrl+C to stop).\n`);
-      if (!(await abortableDelay(config.autoContinueDelayMs, io.signal))) return stopped(io, config);
+      const wait = describeDuration(config.autoContinueDelayMs);
+      io.out.write(`Next session in ${wait} (Ctrl+C to stop).\n`);
+      view.setWaiting(`next session in ${wait}`);
+      const waited = await abortableDelay(config.autoContinueDelayMs, io.signal);
+      view.setWaiting(undefined);
+      if (!waited) return stopped(io, config);
     }
     sessionsThisRun++;
 
@@ -164,15 +182,29 @@ async function loop(ctx: LoopContext): Promise<number> {
         ? `session ${number} (coding ${plan.feature.id}, attempt ${plan.attempt})`
         : `session ${number} (initializer)`;
     if (plan.kind === 'coding') {
-      const passing = plan.features.filter((f) => f.passes).length;
       io.out.write(`\n── ${label} · ${plan.feature.description}\n`);
-      io.out.write(`   ${progressLine(state, passing, plan.features.length)}\n`);
+      io.out.write(`   ${runSummary(figures)}\n`);
     } else {
       io.out.write(`\n── ${label}\n`);
     }
     events.append({ type: 'session_start', session: number, kind: plan.kind, featureId });
+    view.sessionStarted({
+      number,
+      label:
+        plan.kind === 'coding'
+          ? `coding ${plan.feature.id}, attempt ${plan.attempt}`
+          : plan.extend
+            ? 'planning'
+            : 'initializer',
+    });
 
-    const log = new SessionLog({ out: io.out, projectDir, label, verbosity: config.verbosity });
+    const log = new SessionLog({
+      out: io.out,
+      projectDir,
+      label,
+      verbosity: config.verbosity,
+      observe: (event) => view.observe(event),
+    });
     const processes = snapshotProcesses();
     const report = await runHarnessSession({
       sessionNumber: number,
@@ -211,6 +243,12 @@ async function loop(ctx: LoopContext): Promise<number> {
       },
     });
     ctx.lock.recordCliPid(undefined);
+    view.sessionEnded(
+      report.result && {
+        tokens: report.result.usage.inputTokens + report.result.usage.outputTokens,
+        costUsd: report.result.costUsd,
+      },
+    );
 
     const verdict = await judgeSession(ctx, plan, report, verification);
     notices.push(...verdict.notices);

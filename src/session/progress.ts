@@ -1,19 +1,22 @@
 /**
- * What the loop tells people about the run as a whole: the progress bar before a coding session, the totals
+ * What the loop tells people about the run as a whole: its figures (for the progress line and the live view), the totals
  * when the run ends, the line when it stops early, and the word for a session's outcome.
  */
 import type { CommandIO } from '../cli/io.js';
 import type { RunConfig } from '../config/types.js';
 import { ExitCode } from '../errors/index.js';
+import type { RunFigures } from '../report/live-view.js';
 import type { EndedOutcome, HarnessState } from '../state/schema.js';
 
-/** `[████░░░░] 3/8 passing · 1 skipped · 12,345 tokens · $0.4200` */
-export function progressLine(state: HarnessState, passing: number, total: number): string {
-  const skipped = Object.values(state.features).filter((f) => f.skipped).length;
-  const width = 20;
-  const filled = total === 0 ? 0 : Math.round((passing / total) * width);
-  const tokens = state.totals.inputTokens + state.totals.outputTokens;
-  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${passing}/${total} passing · ${skipped} skipped · ${tokens.toLocaleString('en-US')} tokens · $${state.totals.costUsd.toFixed(4)}`;
+/** The run's figures: the planned features (none before the list exists) and the state's totals. */
+export function runFigures(state: HarnessState, features: readonly { passes: boolean }[]): RunFigures {
+  return {
+    passing: features.filter((f) => f.passes).length,
+    total: features.length,
+    skipped: Object.values(state.features).filter((f) => f.skipped).length,
+    tokens: state.totals.inputTokens + state.totals.outputTokens,
+    costUsd: state.totals.costUsd,
+  };
 }
 
 /** `Sessions: 4 · tokens 12,000 in / 3,456 out · cost $0.4200`, from `state` as last read. */

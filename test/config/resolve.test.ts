@@ -85,6 +85,7 @@ describe('resolveRunConfig: success', () => {
       waitOnUsageLimit: true,
       sandbox: true,
       json: false,
+      plain: false,
       verbosity: 'normal',
       secrets: undefined,
       policy: undefined,
@@ -233,12 +234,14 @@ describe('resolveRunConfig: success', () => {
     expect(minutes).toMatchObject({ maxDurationMs: 90 * MINUTE, testTimeoutMs: 20 * MINUTE });
   });
 
-  it('takes --json, --quiet and --verbose from flags only', async () => {
+  it('takes --json, --plain, --quiet and --verbose from flags only', async () => {
     const base = { projectDir: 'app', spec: 'spec.md' };
     expect(await resolveRunConfig({ flags: { ...base, json: true }, cwd, env: {} })).toMatchObject({
       json: true,
+      plain: false,
       verbosity: 'normal',
     });
+    expect((await resolveRunConfig({ flags: { ...base, plain: true }, cwd, env: {} })).plain).toBe(true);
     expect((await resolveRunConfig({ flags: { ...base, quiet: true }, cwd, env: {} })).verbosity).toBe(
       'quiet',
     );

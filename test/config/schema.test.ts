@@ -78,13 +78,14 @@ describe('the settings table', () => {
     }
   });
 
-  it('keeps the flags without a file key out of the file: --project-dir, --json, --quiet, --verbose', () => {
+  it('keeps the flags without a file key out of the file: --project-dir, --json, --plain, --quiet, --verbose', () => {
     expect(
       runSettings()
         .filter((setting) => !setting.inFile)
         .map((setting) => setting.flag),
-    ).toEqual(['project-dir', 'json', 'quiet', 'verbose']);
+    ).toEqual(['project-dir', 'json', 'plain', 'quiet', 'verbose']);
     expect(PROJECT_CONFIG_KEYS).not.toContain('json');
+    expect(PROJECT_CONFIG_KEYS).not.toContain('plain');
     expect(PROJECT_CONFIG_KEYS).not.toContain('verbosity');
   });
 

@@ -119,12 +119,14 @@ describe('the session loop', () => {
       server.assertComplete();
       expect(stdout).toContain('feature list accepted: 3 features, ids F001…F003');
       expect(stdout).toMatch(
-        /session 2 \(coding F001, attempt 1\) · list todos\n {3}\[░{20}\] 0\/3 passing · 0 skipped/,
+        /session 2 \(coding F001, attempt 1\) · list todos\n {3}\[░{20}\] 0% · 0\/3 passing · 0 skipped/,
       );
       expect(stdout).toMatch(
-        /session 4 \(coding F003, attempt 1\) · delete a todo\n {3}\[█{13}░{7}\] 2\/3 passing/,
+        /session 4 \(coding F003, attempt 1\) · delete a todo\n {3}\[█{13}░{7}\] 66% · 2\/3 passing/,
       );
       expect(stdout).toContain('✓ All 3 features pass.');
+      // Not a terminal: plain lines, no live block and no escape codes.
+      expect(stdout).not.toContain('\x1b');
       const s = await state(p);
       expect(s.sessions.map((x) => [x.kind, x.featureId ?? null, x.outcome])).toEqual([
         ['initializer', null, 'passed'],
