@@ -18,14 +18,15 @@ import type { RunConfig } from '../config/types.js';
 import type { Env } from '../engine/env.js';
 import { terminateTree } from '../engine/process-tree.js';
 import { ExitCode, UsageError } from '../errors/index.js';
+import { readOwnedList } from '../ledger/owned-list.js';
 import { createProgressView, type ProgressView, runSummary, wantsLiveView } from '../report/live-view.js';
-import { createNotifier } from '../report/notify.js';
+import { createNotifier, type NotifyEvent } from '../report/notify.js';
 import { createRedactor } from '../report/redact.js';
 import { SessionLog } from '../report/session-log.js';
 import { openEventLog, teeEvents } from '../state/events.js';
 import { acquireRunLock, findLeftoverAgent } from '../state/lock.js';
 import { harnessDir } from '../state/paths.js';
-import { openState } from '../state/store.js';
+import { openState, type StateStore } from '../state/store.js';
 import { browserMcpServers } from '../verify/browser.js';
 import { HARNESS_SERVER_NAME } from '../verify/mcp-server.js';
 import { handleApiFailure } from './api-failure.js';
@@ -33,7 +34,15 @@ import { checkpoint } from './checkpoint.js';
 import type { LoopContext, LoopOptions } from './context.js';
 import { abortableDelay } from './delay.js';
 import { buildGuards } from './guards.js';
-import { limitReached, sessionBudget, sessionTimeLimitMs } from './limits.js';
+import {
+  durationStop,
+  limitCut,
+  limitReached,
+  limitVerdict,
+  reportSpendCap,
+  sessionBudget,
+  sessionTimeLimit,
+} from './limits.js';
 import { buildPrompt, planNext } from './plan.js';
 import { cleanupSessionProcesses, snapshotProcesses } from './process-cleanup.js';
 import { outcomeWord, printTotals, runFigures, stopped } from './progress.js';
@@ -126,12 +135,10 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
       startedAt: Date.now(),
     });
     events.append({ type: 'run_end', exitCode });
-    notifier?.notify({
-      event: exitCode === ExitCode.ok ? 'run_completed' : 'run_stopped',
-      project: projectDir,
-      details: { exitCode },
-    });
-    await notifier?.flush(5_000);
+    if (notifier) {
+      notifier.notify(await runEndNotification(projectDir, store, exitCode));
+      await notifier.flush(5_000);
+    }
     return exitCode;
   }
 }
@@ -206,6 +213,8 @@ async function loop(ctx: LoopContext): Promise<number> {
       observe: (event) => view.observe(event),
     });
     const processes = snapshotProcesses();
+    const timeLimit = sessionTimeLimit(ctx);
+    const spendCap = sessionBudget(ctx, state);
     const report = await runHarnessSession({
       sessionNumber: number,
       projectDir,
@@ -227,12 +236,12 @@ async function loop(ctx: LoopContext): Promise<number> {
       timeouts: {
         firstResponseMs: config.firstResponseTimeoutMs,
         idleMs: config.stallTimeoutMs,
-        sessionMs: sessionTimeLimitMs(ctx),
+        sessionMs: timeLimit.ms,
         toolAllowanceMs: config.toolAllowanceMs,
       },
       guards,
       guardContext,
-      maxBudgetUsd: sessionBudget(ctx, state),
+      maxBudgetUsd: spendCap?.usd,
       signal: io.signal,
       log,
       events,
@@ -250,7 +259,8 @@ async function loop(ctx: LoopContext): Promise<number> {
       },
     );
 
-    const verdict = await judgeSession(ctx, plan, report, verification);
+    const cut = limitCut(report, timeLimit, spendCap);
+    const verdict = limitVerdict(ctx, cut, await judgeSession(ctx, plan, report, verification));
     notices.push(...verdict.notices);
     await store.endSession(number, verdict.outcome, {
       reason: verdict.reason,
@@ -273,18 +283,7 @@ async function loop(ctx: LoopContext): Promise<number> {
       toolCalls: report.toolCalls,
       denials: report.denials,
     });
-    if (report.result?.subtype === 'error_max_budget_usd') {
-      events.append({
-        type: 'budget_stop',
-        limit: 'max-session-budget-usd',
-        session: number,
-        spentUsd: report.result.costUsd,
-        reason: 'the session reached its spending cap and was stopped',
-      });
-      io.out.write(
-        `  ■ session ${number} stopped at its spending cap (${report.result.costUsd.toFixed(4)} USD)\n`,
-      );
-    }
+    reportSpendCap(ctx, number, cut, state);
     if (verdict.outcome !== 'passed') {
       io.out.write(`  ${outcomeWord(verdict.outcome)}: ${ctx.redact(verdict.reason ?? '')}\n`);
     }
@@ -321,6 +320,7 @@ async function loop(ctx: LoopContext): Promise<number> {
     }
 
     if (report.outcome.kind === 'interrupted') return stopped(io, config);
+    if (cut?.kind === 'run-duration') return durationStop(ctx, await store.load(), number);
     if (report.outcome.kind === 'api-error') {
       const code = await handleApiFailure(ctx, report.outcome.failure);
       if (code !== undefined) return code;
@@ -333,3 +333,33 @@ async function copySpec(specPath: string, projectDir: string): Promise<void> {
   const [from, to] = await Promise.all([realpath(specPath), realpath(target).catch(() => target)]);
   if (from !== to) await copyFile(specPath, target);
 }
+
+/** `run_completed` when the run ended by itself (all pass, or the rest skipped), else `run_stopped` and why. */
+async function runEndNotification(
+  projectDir: string,
+  store: StateStore,
+  exitCode: number,
+): Promise<{ event: NotifyEvent; project: string; details: Record<string, unknown> }> {
+  const [state, owned] = await Promise.all([store.load(), readOwnedList(projectDir)]);
+  const figures = runFigures(state, owned ?? []);
+  const common = { passing: figures.passing, total: figures.total, costUsd: state.totals.costUsd };
+  if (exitCode === ExitCode.ok || exitCode === ExitCode.skipped) {
+    return {
+      event: 'run_completed',
+      project: projectDir,
+      details: { exitCode, ...common, skipped: figures.skipped, sessions: state.totals.sessions },
+    };
+  }
+  return {
+    event: 'run_stopped',
+    project: projectDir,
+    details: { exitCode, reason: STOP_REASONS[exitCode] ?? `exit code ${exitCode}`, ...common },
+  };
+}
+
+const STOP_REASONS: Readonly<Record<number, string>> = {
+  [ExitCode.failure]: 'the run failed; its output says why',
+  [ExitCode.limit]: 'a limit was reached (--max-iterations, --max-duration or --max-budget-usd)',
+  [ExitCode.paused]: 'paused: the model API kept failing, or a usage limit was reached',
+  [ExitCode.interrupted]: 'stopped by the user (Ctrl+C or SIGTERM)',
+};

@@ -95,6 +95,13 @@ describe('observing a run', () => {
       // People still get their log, on stderr.
       expect(stderr).toContain('All 1 features pass');
       expect(hook.bodies.map((b) => b.event)).toEqual(['run_completed']);
+      expect(hook.bodies[0]?.details).toMatchObject({
+        exitCode: 0,
+        passing: 1,
+        total: 1,
+        skipped: 0,
+        sessions: 2,
+      });
 
       const status = await startCli(['status', '--project-dir', projectDir, '--json']).done;
       expect(status.code).toBe(0);
