@@ -45,8 +45,10 @@ export interface ChartFrame {
   title: string;
   /** What the y axis counts, e.g. "USD". */
   yLabel?: string;
-  /** Formats axis ticks and tooltip values. */
+  /** Formats axis ticks, and tooltip values unless `tooltipFormat` is given. */
   format?: (value: number) => string;
+  /** Formats the values in tooltips (e.g. exact where the axis abbreviates); `format` by default. */
+  tooltipFormat?: (value: number) => string;
   /** Counts: axis ticks are whole numbers. */
   integer?: boolean;
   width?: number;
@@ -91,6 +93,7 @@ const MAX_X_LABELS = 16;
 export function barChart(frame: ChartFrame & { bars: readonly Bar[] }): string {
   const g = geometry(frame);
   const format = frame.format ?? formatNumber;
+  const tip = frame.tooltipFormat ?? format;
   const max = Math.max(0, ...frame.bars.map((b) => finite(b.value)));
   const axis = niceAxis(max, frame.integer);
   const slot = g.plotW / Math.max(1, frame.bars.length);
@@ -101,7 +104,7 @@ export function barChart(frame: ChartFrame & { bars: readonly Bar[] }): string {
     const h = (value / axis.max) * g.plotH;
     const x = g.left + i * slot + gap / 2;
     const y = g.top + g.plotH - h;
-    const title = bar.title ?? `${bar.label}: ${format(value)}`;
+    const title = bar.title ?? `${bar.label}: ${tip(value)}`;
     parts.push(
       `<rect class="bar" data-label="${escapeHtml(bar.label)}" data-value="${value}" x="${n(x)}" y="${n(y)}" width="${n(Math.max(0.5, slot - gap))}" height="${n(h)}" fill="${escapeHtml(bar.color ?? COLORS.primary)}"><title>${escapeHtml(title)}</title></rect>`,
     );
@@ -114,6 +117,7 @@ export function stackedBarChart(
 ): string {
   const g = geometry(frame);
   const format = frame.format ?? formatNumber;
+  const tip = frame.tooltipFormat ?? format;
   const totals = frame.bars.map((b) => b.segments.reduce((sum, s) => sum + finite(s.value), 0));
   const axis = niceAxis(Math.max(0, ...totals), frame.integer);
   const slot = g.plotW / Math.max(1, frame.bars.length);
@@ -130,7 +134,7 @@ export function stackedBarChart(
       const h = (value / axis.max) * g.plotH;
       base -= h;
       const series = bySeries.get(segment.series);
-      const title = `${bar.label} · ${series?.label ?? segment.series}: ${format(value)}`;
+      const title = `${bar.label} · ${series?.label ?? segment.series}: ${tip(value)}`;
       rects.push(
         `<rect class="bar segment" data-series="${escapeHtml(segment.series)}" data-value="${value}" x="${n(x)}" y="${n(base)}" width="${n(Math.max(0.5, slot - gap))}" height="${n(h)}" fill="${escapeHtml(series?.color ?? COLORS.primary)}"><title>${escapeHtml(title)}</title></rect>`,
       );
@@ -161,6 +165,7 @@ export function lineChart(
 ): string {
   const g = geometry(frame);
   const format = frame.format ?? formatNumber;
+  const tip = frame.tooltipFormat ?? format;
   const ys = frame.points.map((p) => finite(p.y));
   const axis = niceAxis(Math.max(0, frame.yMax ?? 0, ...ys), frame.integer);
   const xs = frame.points.map((p) => finite(p.x));
@@ -183,7 +188,7 @@ export function lineChart(
   }
   const r = frame.points.length > 200 ? 1.5 : 3;
   for (const p of frame.points) {
-    const title = p.title ?? `${formatNumber(p.x)}: ${format(finite(p.y))}`;
+    const title = p.title ?? `${formatNumber(p.x)}: ${tip(finite(p.y))}`;
     parts.push(
       `<circle class="point" data-x="${finite(p.x)}" data-y="${finite(p.y)}" cx="${n(sx(finite(p.x)))}" cy="${n(sy(finite(p.y)))}" r="${r}" fill="${color}"><title>${escapeHtml(title)}</title></circle>`,
     );

@@ -19,7 +19,7 @@ import type { EventRecord } from '../state/events.js';
 import { eventsPath, harnessDir } from '../state/paths.js';
 import type { SessionOutcome } from '../state/schema.js';
 import { PROOFS_FILE, PROOFS_VERSION } from '../verify/proof.js';
-import { barChart, COLORS, escapeHtml, formatNumber, lineChart, stackedBarChart } from './charts.js';
+import { barChart, COLORS, escapeHtml, lineChart, stackedBarChart } from './charts.js';
 import { usd } from './cost.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { formatDuration, loadProject, type ProjectSnapshot } from './status.js';
@@ -46,11 +46,20 @@ const REPORT_EVENT_TYPES = new Set([
 /** One proof record: the test run that showed a feature passing (`.claude-harness/proofs.json`). */
 export interface ProofRecord {
   command?: string;
+  /** The test runner the command was recognised as (`vitest`, `jest`, `node`, …). */
+  runner?: string;
+  /** The test files the command ran, project-relative. */
+  files?: string[];
   exitCode?: number;
   durationMs?: number;
   /** Test counts, e.g. `{ passed: 12, failed: 0 }`. */
   counts?: Record<string, number>;
-  commit?: string;
+  /** HEAD when the proof was taken; `null` when there was no commit. */
+  commit?: string | null;
+  /** The work tree had uncommitted changes: the proof is of HEAD plus those. */
+  dirty?: boolean;
+  /** The end of the command's output (redacted when recorded; redacted again when shown). */
+  outputTail?: string;
   at?: string;
 }
 
@@ -99,9 +108,9 @@ export async function readReportEvents(projectDir: string): Promise<EventRecord[
 
 /**
  * The latest proof of each feature from `.claude-harness/proofs.json`, as src/verify/proof.ts writes it:
- * `{ version: 1, latest: { [featureId]: { command, exitCode, durationMs, counts, commit, at, … } },
- * history }`. Read leniently: a record with a bad field still shows its other fields. Absent: no proofs.
- * Unreadable, newer, or not that shape: no proofs and a note in the report.
+ * `{ version: 1, latest: { [featureId]: { command, runner, files, exitCode, durationMs, counts, commit,
+ * dirty, outputTail, at } }, history }`. Read leniently: a record with a bad field still shows its other
+ * fields. Absent: no proofs. Unreadable, newer, or not that shape: no proofs and a note in the report.
  */
 export async function readProofs(
   projectDir: string,
@@ -136,9 +145,13 @@ export async function readProofs(
     const v = value as Record<string, unknown>;
     const proof: ProofRecord = {};
     if (typeof v.command === 'string') proof.command = v.command;
+    if (typeof v.runner === 'string') proof.runner = v.runner;
+    if (Array.isArray(v.files)) proof.files = v.files.filter((f): f is string => typeof f === 'string');
     if (typeof v.exitCode === 'number') proof.exitCode = v.exitCode;
     if (typeof v.durationMs === 'number') proof.durationMs = v.durationMs;
-    if (typeof v.commit === 'string') proof.commit = v.commit;
+    if (typeof v.commit === 'string' || v.commit === null) proof.commit = v.commit;
+    if (typeof v.dirty === 'boolean') proof.dirty = v.dirty;
+    if (typeof v.outputTail === 'string') proof.outputTail = v.outputTail;
     if (typeof v.at === 'string') proof.at = v.at;
     if (typeof v.counts === 'object' && v.counts !== null) {
       const counts = Object.entries(v.counts).filter((e): e is [string, number] => typeof e[1] === 'number');
@@ -178,6 +191,9 @@ export interface FeatureRow {
   attempts: number;
   sessions: number;
   costUsd: number;
+  /** Tokens of the feature's sessions. */
+  inputTokens: number;
+  outputTokens: number;
   durationMs: number;
   skipReason: string | undefined;
   regressions: number;
@@ -358,6 +374,8 @@ export function buildReportModel(data: ReportData, now: Date): ReportModel {
       attempts: record?.attempts.length ?? 0,
       sessions: own.length,
       costUsd: own.reduce((sum, s) => sum + s.costUsd, 0),
+      inputTokens: own.reduce((sum, s) => sum + s.inputTokens, 0),
+      outputTokens: own.reduce((sum, s) => sum + s.outputTokens, 0),
       durationMs: own.reduce((sum, s) => sum + s.durationMs, 0),
       skipReason: record?.skipped?.reason,
       regressions: regressionsByFeature.get(feature.id) ?? 0,
@@ -375,6 +393,19 @@ export function buildReportModel(data: ReportData, now: Date): ReportModel {
 
 // ---------------------------------------------------------------------------------------------------------
 // Rendering
+
+/**
+ * Exact money, the way the live view and the run's progress lines print it: `$0.4200`, `$12.3457`. The
+ * summary, the tables and the tooltips use it; only the charts' axes round.
+ */
+export function formatUsdExact(amount: number): string {
+  return Number.isFinite(amount) ? `$${amount.toFixed(4)}` : '∞';
+}
+
+/** An exact count with thousands separators, as `status` prints tokens: `12,345`. */
+export function formatCount(value: number): string {
+  return Number.isFinite(value) ? value.toLocaleString('en-US') : '∞';
+}
 
 export interface RenderOptions {
   now?: Date;
@@ -405,6 +436,7 @@ export const REPORT_CHARTS = [
   'tokens-per-session',
   'events-per-session',
   'cost-per-feature',
+  'tokens-per-feature',
   'time-per-feature',
   'attempts-per-feature',
 ] as const;
@@ -443,13 +475,14 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
         label: sessionLabel(s),
         value: s.costUsd,
         color: OUTCOME_COLOR[s.outcome],
-        title: `session ${s.number} (${s.kind}${s.featureId ? ` ${s.featureId}` : ''}, ${s.outcome}): ${usd(s.costUsd)}`,
+        title: `session ${s.number} (${s.kind}${s.featureId ? ` ${s.featureId}` : ''}, ${s.outcome}): ${formatUsdExact(s.costUsd)}`,
       })),
     }),
     stackedBarChart({
       id: 'tokens-per-session',
       title: 'Tokens per session',
       yLabel: 'tokens',
+      tooltipFormat: formatCount,
       series: [
         { key: 'input', label: 'input', color: COLORS.input },
         { key: 'output', label: 'output', color: COLORS.output },
@@ -490,7 +523,24 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
         label: f.feature.id,
         value: f.costUsd,
         color: STATUS_COLOR[f.status],
-        title: `${f.feature.id} (${f.status}): ${usd(f.costUsd)} over ${f.sessions} session${f.sessions === 1 ? '' : 's'}`,
+        title: `${f.feature.id} (${f.status}): ${formatUsdExact(f.costUsd)} over ${f.sessions} session${f.sessions === 1 ? '' : 's'}`,
+      })),
+    }),
+    stackedBarChart({
+      id: 'tokens-per-feature',
+      title: 'Tokens per feature (in its sessions)',
+      yLabel: 'tokens',
+      tooltipFormat: formatCount,
+      series: [
+        { key: 'input', label: 'input', color: COLORS.input },
+        { key: 'output', label: 'output', color: COLORS.output },
+      ],
+      bars: tried.map((f) => ({
+        label: f.feature.id,
+        segments: [
+          { series: 'input', value: f.inputTokens },
+          { series: 'output', value: f.outputTokens },
+        ],
       })),
     }),
     barChart({
@@ -525,10 +575,10 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
     ['Failing', String(count('failing'))],
     ['Not tried', String(count('pending'))],
     ['Sessions', String(state.sessions.length)],
-    ['Cost', usd(state.totals.costUsd)],
+    ['Cost', formatUsdExact(state.totals.costUsd)],
     [
       'Tokens in / out',
-      `${formatNumber(state.totals.inputTokens)} / ${formatNumber(state.totals.outputTokens)}`,
+      `${formatCount(state.totals.inputTokens)} / ${formatCount(state.totals.outputTokens)}`,
     ],
     ['Time in sessions', formatDuration(totalMs)],
     ['Policy denials', String(model.notable.filter((e) => e.type === 'policy_denial').length)],
@@ -569,9 +619,9 @@ ${charts.map((c) => `<figure>${c}</figure>`).join('\n')}
 </section>
 ${denialsTable(model, t)}
 ${notableTable(model, t)}
-${featureTable(model, t)}
+${featureTable(model, t, r)}
 ${sessionTable(model, t)}
-<footer>Self-contained: no scripts, nothing loaded from the network. Hover a bar or a point for its value.</footer>
+<footer>Self-contained: no scripts, nothing loaded from the network. Hover a bar or a point for its exact value.</footer>
 </body>
 </html>
 `;
@@ -611,26 +661,127 @@ ${rows}
 </tbody></table></section>`;
 }
 
-function featureTable(model: ReportModel, t: Text): string {
+/** Test files listed in a proof cell; the rest are counted. */
+const FILES_SHOWN = 20;
+/** The end of a proof's output shown in the report, in characters (the harness keeps 4,000). */
+export const OUTPUT_TAIL_SHOWN = 2000;
+
+/** The proof columns of the feature table, after the feature's own. */
+const PROOF_HEADERS = [
+  'Proof command',
+  'Runner',
+  'Test files',
+  'Exit',
+  'Took',
+  'Counts',
+  'Commit',
+  'Tree',
+  'Proved at',
+  'Output',
+];
+
+function featureTable(model: ReportModel, t: Text, r: Redactor): string {
   if (model.features.length === 0) return '<section><h2>Features</h2><p>No feature list yet.</p></section>';
   const rows = model.features
     .map((f) => {
-      const p = f.proof;
-      const proof = p
-        ? `<td><code>${t(p.command ?? '')}</code></td><td class="num">${p.exitCode ?? ''}</td><td class="num">${p.durationMs === undefined ? '' : escapeHtml(formatDuration(p.durationMs))}</td><td>${t(
-            Object.entries(p.counts ?? {})
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', '),
-          )}</td><td><code>${t((p.commit ?? '').slice(0, 10))}</code></td><td>${t(p.at ?? '')}</td>`
-        : '<td colspan="6" class="none">—</td>';
+      const proof = f.proof
+        ? proofCells(f.proof, t, r)
+        : `<td colspan="${PROOF_HEADERS.length}" class="none">—</td>`;
       const reason = f.skipReason ? `<div class="reason">${t(f.skipReason)}</div>` : '';
-      return `<tr class="feature ${f.status}" data-feature="${t(f.feature.id)}"><td>${t(f.feature.id)}</td><td>${t(f.feature.description)}${reason}</td><td>${t(f.feature.category)}</td><td><span class="status ${f.status}">${f.status}</span></td><td class="num">${f.attempts}</td><td class="num">${escapeHtml(usd(f.costUsd))}</td><td class="num">${escapeHtml(formatDuration(f.durationMs))}</td><td class="num">${f.regressions || ''}</td>${proof}</tr>`;
+      return `<tr class="feature ${f.status}" data-feature="${t(f.feature.id)}"><td>${t(f.feature.id)}</td><td>${t(f.feature.description)}${reason}</td><td>${t(f.feature.category)}</td><td><span class="status ${f.status}">${f.status}</span></td><td class="num">${f.attempts}</td><td class="num" data-usd="${f.costUsd}">${escapeHtml(formatUsdExact(f.costUsd))}</td><td class="num">${escapeHtml(formatCount(f.inputTokens))}</td><td class="num">${escapeHtml(formatCount(f.outputTokens))}</td><td class="num">${escapeHtml(formatDuration(f.durationMs))}</td><td class="num">${f.regressions || ''}</td>${proof}</tr>`;
     })
     .join('\n');
+  const headers = [
+    'Id',
+    'Description',
+    'Category',
+    'Status',
+    'Attempts',
+    'Cost',
+    'Tokens in',
+    'Tokens out',
+    'Time',
+    'Regr.',
+  ];
   return `<section><h2>Features</h2>
-<table class="features"><thead><tr><th>Id</th><th>Description</th><th>Category</th><th>Status</th><th>Attempts</th><th>Cost</th><th>Time</th><th>Regr.</th><th>Proof command</th><th>Exit</th><th>Took</th><th>Counts</th><th>Commit</th><th>Proved at</th></tr></thead><tbody>
+<div class="scroll"><table class="features"><thead><tr>${headers.map((h) => `<th>${h}</th>`).join('')}${PROOF_HEADERS.map((h) => `<th class="proof">${h}</th>`).join('')}</tr></thead><tbody>
 ${rows}
-</tbody></table></section>`;
+</tbody></table></div></section>`;
+}
+
+/** The proof columns of one feature: every field of its latest proof record. */
+function proofCells(p: ProofRecord, t: Text, r: Redactor): string {
+  const files = p.files ?? [];
+  const filesCell =
+    files.length === 0
+      ? ''
+      : `<ul class="files">${files
+          .slice(0, FILES_SHOWN)
+          .map((file) => `<li><code>${t(file)}</code></li>`)
+          .join(
+            '',
+          )}${files.length > FILES_SHOWN ? `<li class="more">… ${files.length - FILES_SHOWN} more</li>` : ''}</ul>`;
+  const counts = Object.entries(p.counts ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const commit =
+    p.commit === null
+      ? '<span class="none">no commit</span>'
+      : p.commit === undefined
+        ? ''
+        : `<code title="${t(p.commit)}">${t(p.commit.slice(0, 10))}</code>`;
+  const tree =
+    p.dirty === undefined
+      ? ''
+      : p.dirty
+        ? '<span class="dirty" title="uncommitted changes: the proof is of the commit plus those">dirty</span>'
+        : 'clean';
+  return [
+    `<td><code>${t(p.command ?? '')}</code></td>`,
+    `<td>${t(p.runner ?? '')}</td>`,
+    `<td>${filesCell}</td>`,
+    `<td class="num">${p.exitCode ?? ''}</td>`,
+    `<td class="num">${p.durationMs === undefined ? '' : escapeHtml(formatDuration(p.durationMs))}</td>`,
+    `<td>${t(counts)}</td>`,
+    `<td class="commit">${commit}</td>`,
+    `<td>${tree}</td>`,
+    `<td>${t(p.at ?? '')}</td>`,
+    `<td>${outputTail(p.outputTail, r)}</td>`,
+  ].join('');
+}
+
+/**
+ * A proof's output tail in a collapsed `<details>`: redacted (before it is cut, so a secret is never cut
+ * in two), escape sequences and control characters removed, the last OUTPUT_TAIL_SHOWN characters, escaped.
+ * Line feeds are written `&#10;`: each table row stays one line of the file.
+ */
+function outputTail(text: string | undefined, r: Redactor): string {
+  if (text === undefined) return '';
+  const clean = cleanOutput(r(text));
+  if (clean.trim() === '') return '<span class="none">no output</span>';
+  let shown = clean;
+  let cut = '';
+  if (clean.length > OUTPUT_TAIL_SHOWN) {
+    shown = clean.slice(-OUTPUT_TAIL_SHOWN);
+    // Start on a whole line when one begins near the cut.
+    const newline = shown.indexOf('\n');
+    if (newline !== -1 && newline < 200) shown = shown.slice(newline + 1);
+    cut = `, last ${formatCount(shown.length)} of ${formatCount(clean.length)} characters`;
+  }
+  const lines = shown.replace(/\n$/, '').split('\n').length;
+  return `<details class="tail"><summary>${lines} line${lines === 1 ? '' : 's'}${cut}</summary><pre>${escapeHtml(shown).replace(/\n/g, '&#10;')}</pre></details>`;
+}
+
+/** Removes terminal escape sequences and control characters other than the line feed and the tab. */
+export function cleanOutput(text: string): string {
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what is removed
+      .replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]/g, '')
+      .replace(/\r\n?/g, '\n')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+  );
 }
 
 function sessionTable(model: ReportModel, t: Text): string {
@@ -638,7 +789,7 @@ function sessionTable(model: ReportModel, t: Text): string {
   const rows = model.sessions
     .map(
       (s) =>
-        `<tr class="session ${s.outcome}"><td class="num">${s.number}</td><td>${s.kind}</td><td>${t(s.featureId ?? '')}</td><td><span class="status ${s.outcome}">${s.outcome}</span>${s.reason ? `<div class="reason">${t(s.reason)}</div>` : ''}</td><td>${t(s.startedAt)}</td><td class="num">${escapeHtml(formatDuration(s.durationMs))}</td><td class="num">${s.turns}</td><td class="num">${s.toolCalls ?? ''}</td><td class="num">${s.inputTokens.toLocaleString('en-US')}</td><td class="num">${s.outputTokens.toLocaleString('en-US')}</td><td class="num">${escapeHtml(usd(s.costUsd))}</td></tr>`,
+        `<tr class="session ${s.outcome}"><td class="num">${s.number}</td><td>${s.kind}</td><td>${t(s.featureId ?? '')}</td><td><span class="status ${s.outcome}">${s.outcome}</span>${s.reason ? `<div class="reason">${t(s.reason)}</div>` : ''}</td><td>${t(s.startedAt)}</td><td class="num">${escapeHtml(formatDuration(s.durationMs))}</td><td class="num">${s.turns}</td><td class="num">${s.toolCalls ?? ''}</td><td class="num">${escapeHtml(formatCount(s.inputTokens))}</td><td class="num">${escapeHtml(formatCount(s.outputTokens))}</td><td class="num" data-usd="${s.costUsd}">${escapeHtml(formatUsdExact(s.costUsd))}</td></tr>`,
     )
     .join('\n');
   return `<section><h2>Sessions</h2>
@@ -663,7 +814,15 @@ svg.chart{display:block;height:auto}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);font-size:13px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:#f1f5f9;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.none{color:var(--muted)}.reason{color:var(--muted);font-size:12px;white-space:pre-wrap}
+td.none,span.none{color:var(--muted)}
+.scroll{overflow-x:auto}table.features{min-width:1800px}table.features th.proof{background:#e8eef6}
+table.features td:nth-child(2){min-width:14em}table.features td:nth-child(11){min-width:16em}table.features td:nth-child(13){min-width:14em}
+table.features code{word-break:normal;overflow-wrap:anywhere}
+ul.files{margin:0;padding:0;list-style:none}ul.files .more{color:var(--muted);font-size:12px}
+.dirty{color:#92400e;font-weight:600}
+details.tail summary{cursor:pointer;color:var(--muted);white-space:nowrap}
+td.commit code{white-space:nowrap}
+details.tail pre{margin:4px 0 0;width:min(72ch,70vw);max-height:24em;overflow:auto;background:#0f172a;color:#e2e8f0;padding:6px 8px;border-radius:6px;font-size:12px;white-space:pre-wrap;word-break:break-all}.reason{color:var(--muted);font-size:12px;white-space:pre-wrap}
 code{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
 .status{display:inline-block;padding:0 6px;border-radius:9px;font-size:12px;background:#e2e8f0}
 .status.passing,.status.passed{background:#dcfce7;color:#166534}.status.skipped{background:#fee2e2;color:#991b1b}

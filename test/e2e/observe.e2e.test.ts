@@ -282,7 +282,7 @@ describe('--mode enhancement on a planned project', () => {
 });
 
 describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML report of a scripted run', () => {
-  it('shows in Chromium the exact tokens and cost of the run and of each session, a mark per session in the charts, and the proofs', async () => {
+  it('shows in Chromium the exact tokens and cost of the run, of each session and of each feature, a mark per session or feature in the charts, and every field of the proofs', async () => {
     const executablePath = findChromium();
     if (executablePath === undefined) throw new Error('install chromium (apt-get install chromium)');
     await using work = await tempDir('ch-report-');
@@ -337,7 +337,18 @@ describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML repo
       expect(state.totals).toMatchObject({ inputTokens: 8000, outputTokens: 6400 });
       expect(state.totals.costUsd).toBe(status.usage.costUsd);
       const proofs = JSON.parse(await readFile(join(harness, 'proofs.json'), 'utf8')) as {
-        latest: Record<string, { command: string; commit: string | null; at: string }>;
+        latest: Record<
+          string,
+          {
+            command: string;
+            runner?: string;
+            files?: string[];
+            commit: string | null;
+            dirty?: boolean;
+            outputTail: string;
+            at: string;
+          }
+        >;
       };
 
       const out = join(work.path, 'out', 'report.html');
@@ -350,15 +361,16 @@ describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML repo
       // No warning on the page (such as proofs it could not read).
       expect(await page.locator('.note').allInnerTexts()).toEqual([]);
 
-      // The summary cards: exact totals, the same as status --json.
+      // The summary cards: exact totals, the same as status --json, written as the live view writes them
+      // (cost with 4 decimals, tokens in full with separators).
       const keys = await page.locator('.card .k').allInnerTexts();
       const values = await page.locator('.card .v').allInnerTexts();
       const cards = Object.fromEntries(keys.map((key, i) => [key, values[i]]));
       expect(cards).toMatchObject({
         'Features passing': '2 / 2',
         Sessions: '3',
-        Cost: '$0.08',
-        'Tokens in / out': '8000 / 6400',
+        Cost: '$0.0800',
+        'Tokens in / out': '8,000 / 6,400',
         'Policy denials': '0',
         'Tamper events': '0',
         Regressions: '0',
@@ -375,9 +387,9 @@ describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML repo
       };
       const sessionRows = await cells('tr.session');
       expect(sessionRows.map((r) => [...r.slice(0, 4), ...r.slice(6)])).toEqual([
-        ['1', 'initializer', '', 'passed', '2', '1', '2,000', '1,600', '$0.02'],
-        ['2', 'coding', 'F001', 'passed', '3', '2', '3,000', '2,400', '$0.03'],
-        ['3', 'coding', 'F002', 'passed', '3', '2', '3,000', '2,400', '$0.03'],
+        ['1', 'initializer', '', 'passed', '2', '1', '2,000', '1,600', '$0.0200'],
+        ['2', 'coding', 'F001', 'passed', '3', '2', '3,000', '2,400', '$0.0300'],
+        ['3', 'coding', 'F002', 'passed', '3', '2', '3,000', '2,400', '$0.0300'],
       ]);
       expect(state.sessions.map((s) => [s.turns, s.tokens.input, s.tokens.output])).toEqual([
         [2, 2000, 1600],
@@ -434,6 +446,12 @@ describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML repo
         expect(bar.value).toBeCloseTo(0.03, 10);
         expect(bar.height).toBeGreaterThan(0);
       }
+      // Tokens per feature: the tokens of the feature's one session, input and output.
+      const featureTokens = await marks('tokens-per-feature', 'g.stack', 'data-total');
+      expect(featureTokens.map((s) => s.value)).toEqual([5400, 5400]);
+      const featureSegments = await marks('tokens-per-feature', 'rect.bar.segment', 'data-value');
+      expect(featureSegments.map((s) => s.value)).toEqual([3000, 2400, 3000, 2400]);
+      expect(featureSegments.every((s) => s.height > 0)).toBe(true);
       expect((await marks('time-per-feature', 'rect.bar', 'data-value')).every((b) => b.height > 0)).toBe(
         true,
       );
@@ -442,19 +460,45 @@ describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML repo
         1, 1,
       ]);
 
-      // The feature table, with the proof the harness took: the command it ran and the counts.
+      // The feature table: each feature's exact cost and tokens, and every field of the proof the harness
+      // took (the command it ran, the runner, the test files, the counts, the commit and whether the tree
+      // was dirty, and the output's end, collapsed).
       const featureRows = await cells('tr.feature');
       expect(featureRows).toHaveLength(2);
       for (const [i, id] of ['F001', 'F002'].entries()) {
         const row = featureRows[i] ?? [];
         const proof = proofs.latest[id];
-        expect(row.slice(0, 6)).toEqual([id, two[i]?.description, 'functional', 'passing', '1', '$0.03']);
-        expect(row[8]).toBe(`node --test tests/${id}.test.js`);
-        expect(proof?.command).toBe(row[8]);
-        expect(row[9]).toBe('0');
-        expect(row[11]).toBe('passed 1, failed 0, skipped 0, total 1');
-        expect(row[12]).toBe((proof?.commit ?? '').slice(0, 10));
-        expect(row[13]).toBe(proof?.at);
+        expect(row.slice(0, 8)).toEqual([
+          id,
+          two[i]?.description,
+          'functional',
+          'passing',
+          '1',
+          '$0.0300',
+          '3,000',
+          '2,400',
+        ]);
+        expect(row[9]).toBe('');
+        expect(row[10]).toBe(`node --test tests/${id}.test.js`);
+        expect(proof?.command).toBe(row[10]);
+        expect(proof?.runner).toBe('node');
+        expect(row[11]).toBe(proof?.runner);
+        expect(proof?.files).toEqual([`tests/${id}.test.js`]);
+        expect(row[12]).toBe(`tests/${id}.test.js`);
+        expect(row[13]).toBe('0');
+        expect(row[15]).toBe('passed 1, failed 0, skipped 0, total 1');
+        expect(row[16]).toBe((proof?.commit ?? '').slice(0, 10));
+        expect(row[17]).toBe(proof?.dirty === undefined ? '' : proof.dirty ? 'dirty' : 'clean');
+        expect(row[18]).toBe(proof?.at);
+        // Collapsed: only its summary shows until it is opened.
+        expect(row[19]).toMatch(/^\d+ lines?$/);
+        const tail = page.locator(`tr.feature[data-feature="${id}"] details.tail`);
+        expect(await tail.locator('pre').isVisible()).toBe(false);
+        await tail.locator('summary').click();
+        expect(await tail.locator('pre').isVisible()).toBe(true);
+        const lastLine = (proof?.outputTail ?? '').trim().split('\n').at(-1) ?? '';
+        expect(lastLine).not.toBe('');
+        expect(await tail.locator('pre').textContent()).toContain(lastLine);
       }
     } finally {
       await browser.close();

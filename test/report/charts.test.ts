@@ -30,6 +30,27 @@ describe('charts', () => {
     expect(svg).toMatch(/data-value="1" [^>]*height="39"/);
   });
 
+  it('can show exact values in tooltips while the axis abbreviates', () => {
+    const tokens = (value: number) => value.toLocaleString('en-US');
+    const stacked = stackedBarChart({
+      id: 't',
+      title: 'Tokens',
+      tooltipFormat: tokens,
+      series: [{ key: 'in', label: 'input', color: '#000001' }],
+      bars: [{ label: 'F001', segments: [{ series: 'in', value: 1_234_567 }] }],
+    });
+    expect(stacked).toContain('<title>F001 · input: 1,234,567</title>');
+    expect(stacked).toContain('>1.5M</text>');
+    const bars = barChart({
+      id: 'b',
+      title: 'B',
+      tooltipFormat: tokens,
+      bars: [{ label: 'a', value: 12_345 }],
+    });
+    expect(bars).toContain('<title>a: 12,345</title>');
+    expect(bars).toContain('>15k</text>');
+  });
+
   it('stacks segments and skips empty ones', () => {
     const svg = stackedBarChart({
       id: 's',

@@ -16,7 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLORS } from '../../src/report/charts.js';
 import { REPORT_CHARTS, runReportCommand } from '../../src/report/html-report.js';
-import { buildFixture } from './fixture.js';
+import { recordProof } from '../../src/verify/proof.js';
+import { buildFixture, XSS } from './fixture.js';
 import { fakeIO } from './io.js';
 import { countColor, decodePng, distinctColors } from './png.js';
 
@@ -76,6 +77,20 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     }
     dir = await mkdtemp(join(tmpdir(), 'report-chromium-'));
     await buildFixture(dir);
+    // A proof whose command, test file and output try to become elements.
+    await recordProof(dir, {
+      featureId: 'F003',
+      command: `npm test -- '</script><script>alert(1)</script>' ${XSS}`,
+      runner: 'vitest',
+      exitCode: 0,
+      durationMs: 4200,
+      counts: { passed: 12, failed: 0, skipped: 0, total: 12 },
+      outputTail: `\u001b[32m✓\u001b[39m test/dark-mode.test.ts\n</pre></details><img src=x onerror=alert(2)>\nTests  12 passed (12)\n`,
+      commit: '0123456789abcdef',
+      dirty: true,
+      files: ['test/dark-mode.test.ts', 'test/<img src=x onerror=alert(3)>.test.ts'],
+      at: '2026-11-20T08:52:00.000Z',
+    });
     report = join(dir, 'report.html');
     await runReportCommand({ projectDir: dir, out: report }, fakeIO(dir));
     const url = pathToFileURL(report).href;
@@ -114,6 +129,10 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     for (const id of ['cost-per-feature', 'time-per-feature', 'attempts-per-feature']) {
       expect(count(chart(id), /<rect [^>]*class="bar"/g), id).toBe(4);
     }
+    // Tokens per feature: a stack for each of the 4 features with a session; F004's session used none.
+    expect(count(chart('tokens-per-feature'), /<g [^>]*class="stack"/g)).toBe(4);
+    expect(count(chart('tokens-per-feature'), /<rect [^>]*class="bar segment"/g)).toBe(6);
+    expect(chart('tokens-per-feature')).toContain('<title>F002 · input: 1,000</title>');
     expect(count(dom, /<tr class="feature /g)).toBe(5);
     expect(count(dom, /<tr class="session /g)).toBe(7);
   });
@@ -121,6 +140,37 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
   it('turned none of the project strings into elements', () => {
     expect(dom).not.toMatch(/<script|<img/i);
     expect(dom).toContain('&lt;script&gt;alert("x")&lt;/script&gt;');
+    // The proof's command, test file and output stayed text.
+    expect(dom).toContain("npm test -- '&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;'");
+    expect(dom).toContain('<code>test/&lt;img src=x onerror=alert(3)&gt;.test.ts</code>');
+    expect(dom).toContain('&lt;/pre&gt;&lt;/details&gt;&lt;img src=x onerror=alert(2)&gt;');
+  });
+
+  it('shows exact figures in the summary and the tables', () => {
+    expect(dom).toContain('<div class="k">Cost</div><div class="v">$1.7500</div>');
+    expect(dom).toContain('<div class="k">Tokens in / out</div><div class="v">3,000 / 4,200</div>');
+    const row = (id: string) => {
+      const start = dom.indexOf(`data-feature="${id}"`);
+      return dom.slice(start, dom.indexOf('</tr>', start));
+    };
+    // F002: cost, tokens in and out over its three sessions.
+    expect(row('F002')).toMatch(/>\$0\.6000<\/td><td class="num">1,000<\/td><td class="num">1,000<\/td>/);
+  });
+
+  it('shows every field of the proof record, the output collapsed', () => {
+    const proof = dom.slice(dom.indexOf('data-feature="F003"'));
+    const cells = [...proof.slice(0, proof.indexOf('</tr>')).matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map(
+      (m) => m[1] ?? '',
+    );
+    expect(cells[11]).toBe('vitest');
+    expect(cells[12]).toContain('<li><code>test/dark-mode.test.ts</code></li>');
+    expect(cells[16]).toContain('>0123456789</code>');
+    expect(cells[17]).toContain('>dirty</span>');
+    // Collapsed (no `open`), the terminal escapes gone, the lines kept.
+    expect(cells[19]).toMatch(/^<details class="tail"><summary>3 lines<\/summary><pre>/);
+    expect(cells[19]).toContain('✓ test/dark-mode.test.ts\n');
+    expect(cells[19]).not.toContain('\u001b');
+    expect(count(dom, /<details [^>]*open/g)).toBe(0);
   });
 
   it('drew the charts: the screenshot has their colours', () => {
@@ -131,8 +181,8 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     expect(image.height).toBe(HEIGHT);
     expect(distinctColors(image)).toBeGreaterThan(50);
     // Bars of real size: input and output tokens, the skipped feature's red, the tamper segment's purple.
-    expect(countColor(image, COLORS.input)).toBeGreaterThan(2_000);
-    expect(countColor(image, COLORS.output)).toBeGreaterThan(2_000);
+    expect(countColor(image, COLORS.input)).toBeGreaterThan(4_000);
+    expect(countColor(image, COLORS.output)).toBeGreaterThan(4_000);
     expect(countColor(image, COLORS.skipped)).toBeGreaterThan(2_000);
     expect(countColor(image, COLORS.tamper)).toBeGreaterThan(500);
     // The one timed-out session's cost bar.
