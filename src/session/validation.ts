@@ -11,7 +11,7 @@ import { openEventLog } from '../state/events.js';
 import { acquireRunLock } from '../state/lock.js';
 import { latestProofs } from '../verify/proof.js';
 import { runRegressionChecks } from '../verify/regression.js';
-import { testConfinement } from './verification.js';
+import { recordRegression, testConfinement } from './verification.js';
 
 export async function runValidation(config: RunConfig, io: CommandIO): Promise<number> {
   const projectDir = await realpath(config.projectDir);
@@ -41,14 +41,7 @@ export async function runValidation(config: RunConfig, io: CommandIO): Promise<n
     for (const result of results) {
       io.out.write(`  ${result.ok ? '✓' : '✗'} ${result.featureId}  ${result.command}\n`);
       if (result.ok) continue;
-      const feature = owned.find((f) => f.id === result.featureId);
-      if (feature) feature.passes = false;
-      events.append({
-        type: 'regression',
-        featureId: result.featureId,
-        command: result.command,
-        reason: result.reason,
-      });
+      recordRegression(events, result, [owned]);
       io.out.write(`      ${(result.reason ?? '').split('\n')[0]}\n`);
     }
     for (const id of unproven) io.out.write(`  ? ${id}  passes, but has no recorded test to re-run\n`);

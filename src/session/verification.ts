@@ -5,10 +5,11 @@
  */
 import type { RunConfig } from '../config/types.js';
 import { readOwnedList, writeOwnedList } from '../ledger/owned-list.js';
+import type { EventLog } from '../state/events.js';
 import { bubblewrapPath, confineToProject } from '../verify/confine.js';
 import { createHarnessMcpServer } from '../verify/mcp-server.js';
 import { latestProofs, type Proof, recordProof } from '../verify/proof.js';
-import { runRegressionChecks } from '../verify/regression.js';
+import { type RegressionResult, runRegressionChecks } from '../verify/regression.js';
 import type { LoopContext } from './context.js';
 import type { CodingPlan } from './plan.js';
 
@@ -86,16 +87,7 @@ export async function regressionCheck(ctx: LoopContext, plan: CodingPlan): Promi
   if (failed.length === 0) return [];
   const owned = (await readOwnedList(projectDir)) ?? plan.features;
   for (const result of failed) {
-    for (const list of [owned, plan.features]) {
-      const feature = list.find((f) => f.id === result.featureId);
-      if (feature) feature.passes = false;
-    }
-    events.append({
-      type: 'regression',
-      featureId: result.featureId,
-      command: result.command,
-      reason: result.reason,
-    });
+    recordRegression(events, result, [owned, plan.features]);
     io.out.write(`  ✗ regression: ${result.featureId} no longer passes (\`${result.command}\`)\n`);
   }
   await writeOwnedList(projectDir, owned);
@@ -126,4 +118,22 @@ export function testConfinement(
 export function browserMcpEnabled(ctx: LoopContext): boolean {
   if (ctx.options.browserMcp === false) return false;
   return ctx.io.env.CLAUDE_HARNESS_BROWSER_MCP !== '0';
+}
+
+/** A feature whose recorded test fails now: marked failing in each of `lists`, and a `regression` event. */
+export function recordRegression(
+  events: EventLog,
+  result: RegressionResult,
+  lists: readonly { id: string; passes: boolean }[][],
+): void {
+  for (const list of lists) {
+    const feature = list.find((f) => f.id === result.featureId);
+    if (feature) feature.passes = false;
+  }
+  events.append({
+    type: 'regression',
+    featureId: result.featureId,
+    command: result.command,
+    reason: result.reason,
+  });
 }
