@@ -11,7 +11,6 @@
  */
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAnthropicServer, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
@@ -25,6 +24,7 @@ import {
   sessions,
   writeScript,
 } from '../helpers/scenarios.js';
+import { webhookReceiver } from '../helpers/webhook.js';
 
 /**
  * What `--model sonnet` costs in the bundled Claude Code CLI (2.1.332), which resolves it to this model.
@@ -93,24 +93,6 @@ function turnsRequested(server: FakeAnthropicServer, index: number): number[] {
     .filter((r) => r.kind === 'agent' && r.sessionIndex === index && r.turnIndex !== undefined)
     .map((r) => r.turnIndex as number);
   return [...new Set(turns)].sort((a, b) => a - b);
-}
-
-async function receiver() {
-  const bodies: { event: string; details?: Record<string, unknown> }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      bodies.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/hook`, bodies, close: () => new Promise((r) => server.close(r)) };
 }
 
 type Done = Awaited<ReturnType<typeof startCli>['done']>;
@@ -231,12 +213,12 @@ describe('--max-budget-usd crossed during a session', () => {
   const BUDGET = 0.005;
   let ws: Awaited<ReturnType<typeof workspace>>;
   let server: FakeAnthropicServer;
-  let hook: Awaited<ReturnType<typeof receiver>>;
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
   let run: Done;
 
   beforeAll(async () => {
     ws = await workspace();
-    hook = await receiver();
+    hook = await webhookReceiver();
     server = await startFakeAnthropic({
       variables: { projectDir: ws.projectDir },
       // No third session: the run must not start one.

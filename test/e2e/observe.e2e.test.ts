@@ -5,7 +5,6 @@
  */
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -24,6 +23,7 @@ import {
   tool,
   writeScript,
 } from '../helpers/scenarios.js';
+import { webhookReceiver } from '../helpers/webhook.js';
 
 const ONE = [{ description: 'say hello' }];
 interface Usage {
@@ -38,31 +38,13 @@ function withUsage<T extends object>(
   return turns.map((turn) => ({ ...turn, usage }));
 }
 
-async function receiver() {
-  const bodies: { event: string; details?: Record<string, unknown> }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      bodies.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/hook`, bodies, close: () => new Promise((r) => server.close(r)) };
-}
-
 describe('observing a run', () => {
   it('--json streams the events on stdout; status --json reports exact tokens; the webhook hears the end', async () => {
     await using work = await tempDir('ch-obs-');
     await using config = await tempDir('ch-cfg-');
     const projectDir = join(work.path, 'app');
     await writeFile(join(work.path, 'spec.md'), 'Hello.\n');
-    const hook = await receiver();
+    const hook = await webhookReceiver();
     const server = await startFakeAnthropic({
       variables: { projectDir },
       scenario: sessions(withUsage(initializerSession(ONE)), withUsage(passingSession(ONE, ['F001']))),
