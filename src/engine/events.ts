@@ -10,6 +10,32 @@ export interface TokenUsage {
   cacheCreationInputTokens: number;
 }
 
+/** The CLI's result message: how the session ended and what it cost. */
+export interface SessionResult {
+  /** False when the SDK flagged the result as an error, whatever its subtype. */
+  ok: boolean;
+  subtype: string;
+  /** The final assistant text on success. */
+  text: string | undefined;
+  errors: string[];
+  terminalReason: string | undefined;
+  /**
+   * The session's usage as the result reports it. It can leave out the last response: the one a
+   * `--max-budget-usd` cap stopped after, or one cut off by a stop.
+   */
+  usage: TokenUsage;
+  /**
+   * The result's `modelUsage` summed over models: every model call of the query, subagents and calls cut off
+   * mid-response (with estimated output) included. Absent when the CLI sent none.
+   */
+  modelUsage?: TokenUsage;
+  /** What the CLI prices the session at (list prices unless configured otherwise): an estimate. */
+  costUsd: number;
+  numTurns: number;
+  durationMs: number;
+  sessionId: string;
+}
+
 export type EngineEvent =
   | {
       type: 'session_start';
@@ -22,8 +48,10 @@ export type EngineEvent =
     }
   | {
       /**
-       * One model response of the session's own conversation, with its token usage. The SDK may split a response
-       * into several messages that repeat the same id and usage: count each `messageId` once.
+       * One model response of the session's own conversation, emitted once, when the response ends, with its
+       * final usage (the stream's `message_delta`; the SDK's assistant messages only carry the usage of
+       * `message_start`). A response cut off before its end (a stop, a broken stream) carries what was known:
+       * its input tokens and the output the CLI estimated, if any. Subagent responses are not turns.
        */
       type: 'turn';
       messageId: string;
@@ -40,26 +68,18 @@ export type EngineEvent =
       status: number | null;
       error: string;
     }
-  | {
-      type: 'result';
-      /** False when the SDK flagged the result as an error, whatever its subtype. */
-      ok: boolean;
-      subtype: string;
-      /** The final assistant text on success. */
-      text: string | undefined;
-      errors: string[];
-      terminalReason: string | undefined;
-      usage: TokenUsage;
-      costUsd: number;
-      numTurns: number;
-      durationMs: number;
-      sessionId: string;
-    }
+  | ({ type: 'result' } & SessionResult)
   | {
       type: 'error';
       /** `aborted`: the caller aborted; `engine`: the SDK or its CLI failed. */
       kind: 'aborted' | 'engine';
       message: string;
+      /**
+       * The CLI's own result for a session stopped with a grace period (`stopGraceMs`) that ended within it:
+       * what the session had cost when it stopped (subtype `error_during_execution`). Absent when the
+       * session was killed without one.
+       */
+      stopResult?: SessionResult;
     };
 
 export type EngineEventType = EngineEvent['type'];

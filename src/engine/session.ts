@@ -5,12 +5,13 @@ import type {
   McpServerConfig,
   Options,
   SandboxSettings,
+  SDKUserMessage,
   SettingSource,
 } from '@anthropic-ai/claude-agent-sdk';
 import { buildChildEnv, type Env } from './env.js';
-import type { EngineEvent } from './events.js';
+import type { EngineEvent, SessionResult } from './events.js';
 import { createClaudeProcessSpawner } from './process-tree.js';
-import { translateMessage } from './translate.js';
+import { INITIAL_TRANSLATION, translate, translateEnd } from './translate.js';
 
 /** One agent session: a fresh `query()` in the project directory. */
 export interface SessionRequest {
@@ -34,6 +35,12 @@ export interface SessionRequest {
   /** Variables set on top of `baseEnv` for the CLI child. */
   env?: Env;
   signal?: AbortSignal;
+  /**
+   * What `signal` does. 0 (the default): kill the CLI's process tree at once. More: interrupt the session
+   * first, as a user would, and wait this long (ms) for the CLI's result, which says what the session cost
+   * (`stopResult` of the final `aborted` event); the tree is killed when it comes or when the time is up.
+   */
+  stopGraceMs?: number;
   maxTurns?: number;
   /** The SDK ends the session with an `error_max_budget_usd` result once it has cost this much. */
   maxBudgetUsd?: number;
@@ -65,6 +72,9 @@ export function buildQueryOptions(
     env: buildChildEnv(request.baseEnv ?? process.env, request.env),
     spawnClaudeCodeProcess,
     mcpServersDelivery: 'initialize',
+    // The stream events: only `message_delta` has a response's final usage (see translate.ts). Measured: one
+    // SDK message per streamed delta (thousands per session), 20-40 µs of this process's CPU each, no hook calls.
+    includePartialMessages: true,
   };
   if (request.systemPromptAppend !== undefined) {
     options.systemPrompt = { type: 'preset', preset: 'claude_code', append: request.systemPromptAppend };
@@ -90,9 +100,25 @@ export function buildQueryOptions(
  */
 export async function* runSession(request: SessionRequest): AsyncGenerator<EngineEvent, void, undefined> {
   const abortController = new AbortController();
-  const onAbort = () => abortController.abort(request.signal?.reason);
-  if (request.signal?.aborted) onAbort();
-  request.signal?.addEventListener('abort', onAbort, { once: true });
+  const graceMs = request.stopGraceMs ?? 0;
+  /** Set once the caller has asked the session to stop. */
+  let stopping = false;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  let interrupt: (() => Promise<unknown>) | undefined;
+  const onStop = () => {
+    if (stopping) return;
+    stopping = true;
+    if (graceMs <= 0 || interrupt === undefined) {
+      abortController.abort(request.signal?.reason);
+      return;
+    }
+    // The CLI stops its turn (killing a running tool) and answers with a result; the abort is the backstop.
+    graceTimer = setTimeout(() => abortController.abort(request.signal?.reason), graceMs);
+    interrupt().catch(() => abortController.abort(request.signal?.reason));
+  };
+  // A stop before the CLI is started kills at once: there is nothing to interrupt yet.
+  if (request.signal?.aborted) onStop();
+  request.signal?.addEventListener('abort', onStop, { once: true });
 
   const spawner = createClaudeProcessSpawner(request.onStderr);
   const spawn: NonNullable<Options['spawnClaudeCodeProcess']> = (spawnOptions) => {
@@ -105,16 +131,44 @@ export async function* runSession(request: SessionRequest): AsyncGenerator<Engin
   const killOnAbort = () => void spawner.terminateAll();
   abortController.signal.addEventListener('abort', killOnAbort, { once: true });
 
+  // Streaming input (the prompt as a one-message stream kept open until the session ends): the mode in which
+  // the SDK documents `interrupt()`.
+  let endInput: () => void = () => {};
+  const inputEnded = new Promise<void>((resolve) => {
+    endInput = resolve;
+  });
+  async function* input(prompt: string): AsyncGenerator<SDKUserMessage, void, undefined> {
+    yield { type: 'user', message: { role: 'user', content: prompt }, parent_tool_use_id: null };
+    await inputEnded;
+  }
+
   let finished = false;
+  let translation = INITIAL_TRANSLATION;
+  const stopped = (stopResult?: SessionResult): EngineEvent => ({
+    type: 'error',
+    kind: 'aborted',
+    message: 'The session was aborted.',
+    ...(stopResult ? { stopResult } : {}),
+  });
   try {
     // Lazy: the SDK is the heaviest module we load; `--help` and bad-input paths never pay for it.
     const { query } = await import('@anthropic-ai/claude-agent-sdk');
     const stream = query({
-      prompt: request.prompt,
+      prompt: input(request.prompt),
       options: buildQueryOptions(request, abortController, spawn),
     });
+    interrupt = () => stream.interrupt();
     for await (const message of stream) {
-      for (const event of translateMessage(message)) {
+      const step = translate(translation, message);
+      translation = step.state;
+      for (const event of step.events) {
+        if (event.type === 'result' && stopping) {
+          // The CLI's answer to the interrupt: the session ends as the caller asked, with what it cost.
+          const { type: _type, ...stopResult } = event;
+          finished = true;
+          yield stopped(stopResult);
+          break;
+        }
         yield event;
         if (event.type === 'result') finished = true;
       }
@@ -123,8 +177,9 @@ export async function* runSession(request: SessionRequest): AsyncGenerator<Engin
     }
     if (!finished) {
       finished = true;
-      if (abortController.signal.aborted) {
-        yield { type: 'error', kind: 'aborted', message: 'The session was aborted.' };
+      yield* translateEnd(translation);
+      if (abortController.signal.aborted || stopping) {
+        yield stopped();
       } else {
         yield { type: 'error', kind: 'engine', message: 'The agent ended without a result.' };
       }
@@ -132,14 +187,17 @@ export async function* runSession(request: SessionRequest): AsyncGenerator<Engin
   } catch (error) {
     if (!finished) {
       finished = true;
-      if (abortController.signal.aborted) {
-        yield { type: 'error', kind: 'aborted', message: 'The session was aborted.' };
+      yield* translateEnd(translation);
+      if (abortController.signal.aborted || stopping) {
+        yield stopped();
       } else {
         yield { type: 'error', kind: 'engine', message: describeError(error) };
       }
     }
   } finally {
-    request.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(graceTimer);
+    endInput();
+    request.signal?.removeEventListener('abort', onStop);
     abortController.signal.removeEventListener('abort', killOnAbort);
     if (!abortController.signal.aborted) abortController.abort();
     await spawner.terminateAll();

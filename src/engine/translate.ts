@@ -1,7 +1,116 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { EngineEvent, TokenUsage } from './events.js';
 
-/** Turns one SDK message into zero or more harness events. Pure: no I/O, no clock. */
+/**
+ * Translation of the SDK's message stream into harness events. Pure: no I/O, no clock; what one message
+ * needs from the ones before it is passed in and out as a `TranslationState`.
+ *
+ * `turn` events need the stream events (`includePartialMessages`): the SDK's assistant messages carry the
+ * usage of `message_start` (1 output token or so), and only `message_delta` has a response's final usage.
+ */
+
+/** What translating one message needs to know about the messages before it. */
+export interface TranslationState {
+  /** The session's response being streamed: its `message_start` was seen, its `message_delta` not yet. */
+  readonly streaming: { readonly messageId: string; readonly usage: TokenUsage } | undefined;
+  /** The last response a `turn` was emitted for (the SDK repeats a response's id on each of its messages). */
+  readonly counted: string | undefined;
+}
+
+export const INITIAL_TRANSLATION: TranslationState = { streaming: undefined, counted: undefined };
+
+export interface Translation {
+  state: TranslationState;
+  events: EngineEvent[];
+}
+
+/** The events of one SDK message, and the state to translate the next one with. */
+export function translate(state: TranslationState, message: SDKMessage): Translation {
+  const turns = trackTurns(state, message);
+  const events = translateMessage(message);
+  return { state: turns.state, events: turns.events.length === 0 ? events : [...turns.events, ...events] };
+}
+
+/**
+ * The events owed when the message stream ends (a stop, a crash): the turn of a response cut off before its
+ * `message_delta`, with the usage its `message_start` reported.
+ */
+export function translateEnd(state: TranslationState): EngineEvent[] {
+  return state.streaming ? [turnEvent(state.streaming.messageId, state.streaming.usage)] : [];
+}
+
+/**
+ * One `turn` per response of the session's own conversation, with its final usage: emitted at the
+ * response's `message_delta`; for a response that was not streamed (no `message_start`: partial messages
+ * off, or the CLI's non-streaming fallback) at its first assistant message, whose usage is then final.
+ */
+function trackTurns(state: TranslationState, message: SDKMessage): Translation {
+  switch (message.type) {
+    case 'stream_event': {
+      if (message.parent_tool_use_id !== null) return { state, events: [] };
+      const event = message.event;
+      if (event.type === 'message_start') {
+        return {
+          state: {
+            ...state,
+            streaming: { messageId: event.message.id, usage: apiUsage(event.message.usage) },
+          },
+          events: translateEnd(state),
+        };
+      }
+      if (event.type === 'message_delta' && state.streaming) {
+        const { messageId, usage } = state.streaming;
+        const delta = event.usage;
+        const final: TokenUsage = {
+          inputTokens: delta.input_tokens ?? usage.inputTokens,
+          outputTokens: delta.output_tokens ?? usage.outputTokens,
+          cacheReadInputTokens: delta.cache_read_input_tokens ?? usage.cacheReadInputTokens,
+          cacheCreationInputTokens: delta.cache_creation_input_tokens ?? usage.cacheCreationInputTokens,
+        };
+        return { state: { streaming: undefined, counted: messageId }, events: [turnEvent(messageId, final)] };
+      }
+      return { state, events: [] };
+    }
+    case 'assistant': {
+      if (message.parent_tool_use_id !== null) return { state, events: [] };
+      const id = message.message.id;
+      if (id === state.streaming?.messageId || id === state.counted) return { state, events: [] };
+      return {
+        state: { streaming: undefined, counted: id },
+        events: [...translateEnd(state), turnEvent(id, apiUsage(message.message.usage))],
+      };
+    }
+    case 'result':
+      return { state: { ...state, streaming: undefined }, events: translateEnd(state) };
+    default:
+      return { state, events: [] };
+  }
+}
+
+interface ApiUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+function apiUsage(usage: ApiUsage | null | undefined): TokenUsage {
+  return {
+    inputTokens: usage?.input_tokens ?? 0,
+    outputTokens: usage?.output_tokens ?? 0,
+    cacheReadInputTokens: usage?.cache_read_input_tokens ?? 0,
+    cacheCreationInputTokens: usage?.cache_creation_input_tokens ?? 0,
+  };
+}
+
+function turnEvent(messageId: string, usage: TokenUsage): EngineEvent {
+  return { type: 'turn', messageId, usage };
+}
+
+/**
+ * The events of one SDK message on its own: everything but `turn` (see `translate`). Session start, the
+ * session's text, tool calls and results, API retries, the result.
+ */
 export function translateMessage(message: SDKMessage): EngineEvent[] {
   switch (message.type) {
     case 'system':
@@ -34,19 +143,7 @@ export function translateMessage(message: SDKMessage): EngineEvent[] {
     case 'assistant': {
       // Subagent traffic (parent_tool_use_id set) is part of the parent's tool call, not the session's turn.
       if (message.parent_tool_use_id !== null) return [];
-      const usage = message.message.usage;
-      const events: EngineEvent[] = [
-        {
-          type: 'turn',
-          messageId: message.message.id,
-          usage: {
-            inputTokens: usage?.input_tokens ?? 0,
-            outputTokens: usage?.output_tokens ?? 0,
-            cacheReadInputTokens: usage?.cache_read_input_tokens ?? 0,
-            cacheCreationInputTokens: usage?.cache_creation_input_tokens ?? 0,
-          },
-        },
-      ];
+      const events: EngineEvent[] = [];
       for (const block of message.message.content) {
         if (block.type === 'text' && block.text.length > 0) {
           events.push({ type: 'assistant_text', text: block.text });
@@ -81,6 +178,7 @@ export function translateMessage(message: SDKMessage): EngineEvent[] {
         cacheCreationInputTokens: message.usage.cache_creation_input_tokens,
       };
       const isSuccess = message.subtype === 'success';
+      const modelUsage = sumModelUsage(message.modelUsage);
       return [
         {
           type: 'result',
@@ -90,6 +188,7 @@ export function translateMessage(message: SDKMessage): EngineEvent[] {
           errors: isSuccess ? [] : [...message.errors],
           terminalReason: message.terminal_reason,
           usage,
+          ...(modelUsage ? { modelUsage } : {}),
           costUsd: message.total_cost_usd,
           numTurns: message.num_turns,
           durationMs: message.duration_ms,
@@ -100,6 +199,32 @@ export function translateMessage(message: SDKMessage): EngineEvent[] {
     default:
       return [];
   }
+}
+
+interface ModelUsageEntry {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheCreationInputTokens?: number;
+}
+
+/** The result's per-model totals added up; undefined when there are none. */
+function sumModelUsage(modelUsage: Record<string, ModelUsageEntry> | undefined): TokenUsage | undefined {
+  const entries = Object.values(modelUsage ?? {});
+  if (entries.length === 0) return undefined;
+  const total: TokenUsage = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadInputTokens: 0,
+    cacheCreationInputTokens: 0,
+  };
+  for (const entry of entries) {
+    total.inputTokens += entry.inputTokens ?? 0;
+    total.outputTokens += entry.outputTokens ?? 0;
+    total.cacheReadInputTokens += entry.cacheReadInputTokens ?? 0;
+    total.cacheCreationInputTokens += entry.cacheCreationInputTokens ?? 0;
+  }
+  return total;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

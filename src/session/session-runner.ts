@@ -5,7 +5,7 @@
  */
 import type { McpServerConfig, SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
 import type { Env } from '../engine/env.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent, SessionResult, TokenUsage } from '../engine/events.js';
 import { runSession } from '../engine/session.js';
 import { guardHook } from '../guards/pre-tool-use.js';
 import type { Guard, GuardContext } from '../guards/types.js';
@@ -64,11 +64,38 @@ export type HarnessSessionOutcome =
 
 export interface HarnessSessionReport {
   outcome: HarnessSessionOutcome;
+  /** The CLI's result, when the session ended by itself (a session the harness stopped has none). */
   result: Extract<EngineEvent, { type: 'result' }> | undefined;
+  /** What the session spent, as well as it is known: use this, not `result`, for costs and tokens. */
+  spent: SessionSpent;
   sdkSessionId: string | undefined;
   toolCalls: number;
   denials: number;
 }
+
+/**
+ * What a session spent. Tokens: the most of what the CLI's result says (its `usage`, or its per-model
+ * totals) and the sum of the session's turns, field by field. The result's `usage` leaves out the response a
+ * `--max-session-budget-usd` cap stopped after; a session the harness stopped has no result unless the CLI
+ * answered the stop with one.
+ */
+export interface SessionSpent {
+  inputTokens: number;
+  outputTokens: number;
+  /** The CLI's price of the session; undefined when it was stopped without saying (the harness never guesses). */
+  costUsd: number | undefined;
+  /** Model responses of the session's own conversation: the turns seen, else the result's count. */
+  turns: number;
+  /**
+   * `result`: the CLI's result (of a session that ended, or its answer to a stop) has every figure;
+   * `turns`: the session's turns have more in some field, or there is no result; `none`: nothing was spent
+   * that the harness saw.
+   */
+  source: 'result' | 'turns' | 'none';
+}
+
+/** How long a stopped session has to answer with its result (what it cost) before its processes are killed. */
+export const STOP_GRACE_MS = 3_000;
 
 export async function runHarnessSession(input: HarnessSessionInput): Promise<HarnessSessionReport> {
   const abort = new AbortController();
@@ -115,6 +142,8 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
   let sdkSessionId: string | undefined;
   let engineError: string | undefined;
   let lastApiRetry: Extract<EngineEvent, { type: 'api_retry' }> | undefined;
+  let stopResult: SessionResult | undefined;
+  const turns = new Map<string, TokenUsage>();
   try {
     for await (const event of runSession({
       projectDir: input.projectDir,
@@ -128,6 +157,7 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
       hooks: { PreToolUse: [hook] },
       ...(input.maxBudgetUsd !== undefined ? { maxBudgetUsd: input.maxBudgetUsd } : {}),
       signal: abort.signal,
+      stopGraceMs: STOP_GRACE_MS,
       ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
     })) {
       watchdog.observe(event);
@@ -149,11 +179,15 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
           lastApiRetry = event;
           record('api_retry', { attempt: event.attempt, status: event.status, error: event.error });
           break;
+        case 'turn':
+          if (!turns.has(event.messageId)) turns.set(event.messageId, event.usage);
+          break;
         case 'result':
           result = event;
           break;
         case 'error':
           if (event.kind === 'engine') engineError = event.message;
+          stopResult = event.stopResult;
           break;
         default:
           break;
@@ -165,7 +199,38 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
   }
 
   const outcome = decideOutcome(stopCause, result, engineError, lastApiRetry);
-  return { outcome, result, sdkSessionId, toolCalls, denials };
+  const spent = spentBy(result ?? stopResult, [...turns.values()]);
+  return { outcome, result, spent, sdkSessionId, toolCalls, denials };
+}
+
+/** See `SessionSpent`. */
+export function spentBy(result: SessionResult | undefined, turns: readonly TokenUsage[]): SessionSpent {
+  const summed = { inputTokens: 0, outputTokens: 0 };
+  for (const turn of turns) {
+    summed.inputTokens += turn.inputTokens;
+    summed.outputTokens += turn.outputTokens;
+  }
+  if (result === undefined) {
+    return {
+      ...summed,
+      costUsd: undefined,
+      turns: turns.length,
+      source: turns.length > 0 ? 'turns' : 'none',
+    };
+  }
+  const reported = {
+    inputTokens: Math.max(result.usage.inputTokens, result.modelUsage?.inputTokens ?? 0),
+    outputTokens: Math.max(result.usage.outputTokens, result.modelUsage?.outputTokens ?? 0),
+  };
+  const fromTurns = summed.inputTokens > reported.inputTokens || summed.outputTokens > reported.outputTokens;
+  return {
+    inputTokens: Math.max(reported.inputTokens, summed.inputTokens),
+    outputTokens: Math.max(reported.outputTokens, summed.outputTokens),
+    costUsd: result.costUsd,
+    // The CLI's count also holds the turn a stop interrupted; the turns seen are the responses.
+    turns: turns.length > 0 ? turns.length : result.numTurns,
+    source: fromTurns ? 'turns' : 'result',
+  };
 }
 
 function decideOutcome(

@@ -87,7 +87,9 @@ describe('the live view in a terminal', () => {
     expect(afterCall.at(-2)).toMatch(
       /^\[░{20}\] 0% · 0\/1 passing · 0 skipped · [\d,]+ tokens · \$0\.\d{4}$/,
     );
-    expect(afterCall.at(-1)).toMatch(/^▶ session 2 · coding F001, attempt 1 · \d+ s · 2 turns$/);
+    // A turn counts once its response has ended (its final usage, in the stream's message_delta, comes just
+    // after the call is logged): the session's first response (`ls`) has, the one making this call not yet.
+    expect(afterCall.at(-1)).toMatch(/^▶ session 2 · coding F001, attempt 1 · \d+ s · 1 turn$/);
     const lines = await screenLines(raw);
     // What stays on the screen is the log, in order, with no block left in it.
     const log = lines.filter((l) => l.trim() !== '');
