@@ -252,12 +252,10 @@ async function loop(ctx: LoopContext): Promise<number> {
       },
     });
     ctx.lock.recordCliPid(undefined);
-    view.sessionEnded(
-      report.result && {
-        tokens: report.result.usage.inputTokens + report.result.usage.outputTokens,
-        costUsd: report.result.costUsd,
-      },
-    );
+    view.sessionEnded({
+      tokens: report.spent.inputTokens + report.spent.outputTokens,
+      costUsd: report.spent.costUsd ?? 0,
+    });
 
     const cut = limitCut(report, timeLimit, spendCap);
     const verdict = limitVerdict(ctx, cut, await judgeSession(ctx, plan, report, verification));
@@ -266,11 +264,9 @@ async function loop(ctx: LoopContext): Promise<number> {
       reason: verdict.reason,
       featureId,
       sdkSessionId: report.sdkSessionId,
-      costUsd: report.result?.costUsd,
-      tokens: report.result
-        ? { input: report.result.usage.inputTokens, output: report.result.usage.outputTokens }
-        : undefined,
-      turns: report.result?.numTurns,
+      costUsd: report.spent.costUsd,
+      tokens: { input: report.spent.inputTokens, output: report.spent.outputTokens },
+      turns: report.spent.turns,
     });
     events.append({
       type: 'session_end',
@@ -279,7 +275,7 @@ async function loop(ctx: LoopContext): Promise<number> {
       featureId,
       outcome: verdict.outcome,
       reason: verdict.reason,
-      costUsd: report.result?.costUsd ?? 0,
+      costUsd: report.spent.costUsd ?? 0,
       toolCalls: report.toolCalls,
       denials: report.denials,
     });

@@ -194,10 +194,10 @@ describe('--max-session-budget-usd reached during a session', () => {
     expect(usage.costUsd).toBeCloseTo(5 * turnCost(CHEAP) + 2 * turnCost(TURN), 10);
   });
 
-  // FAILS until the loop records the session's `report.spent` instead of `report.result`: the SDK's
-  // `error_max_budget_usd` result leaves out the usage of the last response, the one it charged for and that
-  // reached the cap ($0.006 charged, 1,000 in / 100 out reported). `report.spent` has it, from the result's
-  // per-model totals and the engine's `turn` events (each with its response's final usage).
+  // The SDK's `error_max_budget_usd` result leaves out the usage of the last response, the one it charged for
+  // and that reached the cap ($0.006 charged, 1,000 in / 100 out reported). The harness records what the
+  // session spent from the result's per-model totals and the engine's `turn` events (each with its
+  // response's final usage).
   it('records the tokens of every turn the capped session was charged for', async () => {
     const state = await readState(ws.projectDir);
     expect(state.sessions[1]?.tokens).toEqual({
