@@ -319,7 +319,7 @@ describe('--max-duration while a session is busy in a long tool call', () => {
       variables: { projectDir: ws.projectDir },
       scenario: sessions(
         // A command that runs until it is killed; no turn after it.
-        longRunning(marker),
+        withUsage(TURN, longRunning(marker)),
         passingSession(ONE, ['F001']),
       ),
     });
@@ -367,6 +367,14 @@ describe('--max-duration while a session is busy in a long tool call', () => {
     expect(stop?.elapsedMs).toBeGreaterThanOrEqual(LIMIT_MS);
     expect(stop?.reason).toContain('--max-duration');
     expect(events.at(-1)).toMatchObject({ type: 'run_end', exitCode: 3 });
+  });
+
+  it('records what the cut session cost: it is interrupted first, so Claude Code still reports its cost', async () => {
+    const state = await readState(ws.projectDir);
+    const cut = state.sessions.find((x) => x.number === 1);
+    expect(cut?.outcome).toBe('interrupted');
+    expect(cut?.costUsd).toBeCloseTo(2 * turnCost(TURN), 10);
+    expect(cut?.tokens).toEqual({ input: 2 * TURN.input_tokens, output: 2 * TURN.output_tokens });
   });
 
   it('rerunning the same command resumes with the next session', async () => {
