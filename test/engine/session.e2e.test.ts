@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { HookCallbackMatcher } from '@anthropic-ai/claude-agent-sdk';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { isAlive, listProcesses } from '../../src/engine/process-tree.js';
+import { isAlive } from '../../src/engine/process-tree.js';
 import { runSession } from '../../src/engine/session.js';
 import { chooseSandbox } from '../../src/session/sandbox.js';
 import { type FakeAnthropicServer, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
+import { processesWithArg } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
 import { bash, finalText, oneSession, text, tool } from '../helpers/scenarios.js';
 
@@ -19,19 +19,6 @@ async function collect(stream: AsyncIterable<EngineEvent>, onEvent?: (e: EngineE
     onEvent?.(event);
   }
   return events;
-}
-
-function processesWithArg(marker: string): number[] {
-  return listProcesses()
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .filter((p) => p.state !== 'Z')
-    .map((p) => p.pid);
 }
 
 /** Scripted usage of two working turns. */

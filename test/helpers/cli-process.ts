@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { listProcesses } from '../../src/engine/process-tree.js';
 
 /** The built CLI (test/global-setup.ts builds dist/ when it is stale). */
 export const CLI_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -79,4 +81,18 @@ export async function waitFor(condition: () => boolean, timeoutMs = 15_000): Pro
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Live (not zombie) processes whose command line contains `marker`, read from /proc. */
+export function processesWithArg(marker: string): number[] {
+  return listProcesses()
+    .filter((p) => p.state !== 'Z')
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => p.pid);
 }

@@ -1,12 +1,6 @@
-/**
- * What a harness session reports it spent (`report.spent`): the pure rule, and real sessions (the SDK and its
- * CLI against the fake model) that end by themselves, at a spending cap, and cut by the harness.
- */
-import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { SessionResult, TokenUsage } from '../../src/engine/events.js';
-import { listProcesses } from '../../src/engine/process-tree.js';
 import { SessionLog } from '../../src/report/session-log.js';
 import {
   type HarnessSessionReport,
@@ -16,6 +10,7 @@ import {
 } from '../../src/session/session-runner.js';
 import type { EventInput, EventLog } from '../../src/state/events.js';
 import { type Scenario, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
+import { processesWithArg } from '../helpers/cli-process.js';
 import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
 import { bash, finalText, oneSession, text, tool } from '../helpers/scenarios.js';
 
@@ -142,19 +137,6 @@ async function harnessSession(
   }
 }
 
-function running(marker: string): number[] {
-  return listProcesses()
-    .filter((p) => p.state !== 'Z')
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map((p) => p.pid);
-}
-
 describe('runHarnessSession: what the session spent', () => {
   it('a session that ends by itself: the result’s figures', async () => {
     const { report } = await harnessSession(
@@ -201,7 +183,7 @@ describe('runHarnessSession: what the session spent', () => {
     expect(report.result).toBeUndefined();
     expect(report.spent).toMatchObject({ inputTokens: 2000, outputTokens: 200, turns: 2, source: 'result' });
     expect(report.spent.costUsd).toBeCloseTo(priced(2000, 200), 10);
-    expect(running(marker)).toEqual([]);
+    expect(processesWithArg(marker)).toEqual([]);
   });
 
   it('a session the user stops while the model is answering: the cut response’s input is counted and priced', async () => {

@@ -1,23 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { listProcesses } from '../../src/engine/process-tree.js';
 import { judgeRun, runTestCommand, type TestRun, testEnvironment } from '../../src/verify/run-tests.js';
+import { processesWithArg } from '../helpers/cli-process.js';
 import { nodeTestFile, tempProject } from './project.js';
 
 // Real runs: node's own test runner (no install) and this repository's vitest, linked into a temp project.
-
-function processesWithArg(marker: string): number[] {
-  return listProcesses()
-    .filter((p) => p.state !== 'Z')
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map((p) => p.pid);
-}
 
 const run = (projectDir: string, command: string, timeoutMs = 20_000) =>
   runTestCommand({ command, projectDir, timeoutMs, killGraceMs: 500 });
