@@ -124,7 +124,15 @@ export function sessionSpendLimit(input: {
   return Math.min(left, input.sessionCapUsd);
 }
 
-/** `$1.23`, or `$0.0042` below one cent. */
+/**
+ * Exact money, as every view of a run's spending prints it (the live view, the progress and totals lines,
+ * `status`, the HTML report): `$0.4200`, `$12.3457`.
+ */
+export function usdExact(amount: number): string {
+  return Number.isFinite(amount) ? `$${amount.toFixed(4)}` : '∞';
+}
+
+/** A rounded amount for budget messages: `$1.23`, or `$0.0042` below one cent. */
 export function usd(amount: number): string {
   if (!Number.isFinite(amount)) return '∞';
   return amount !== 0 && Math.abs(amount) < 0.01 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;

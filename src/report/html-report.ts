@@ -20,7 +20,7 @@ import { eventsPath, harnessDir } from '../state/paths.js';
 import type { SessionOutcome } from '../state/schema.js';
 import { PROOFS_FILE, PROOFS_VERSION } from '../verify/proof.js';
 import { barChart, COLORS, escapeHtml, lineChart, stackedBarChart } from './charts.js';
-import { usd } from './cost.js';
+import { usd, usdExact } from './cost.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { formatDuration, loadProject, type ProjectSnapshot } from './status.js';
 
@@ -394,14 +394,6 @@ export function buildReportModel(data: ReportData, now: Date): ReportModel {
 // ---------------------------------------------------------------------------------------------------------
 // Rendering
 
-/**
- * Exact money, the way the live view and the run's progress lines print it: `$0.4200`, `$12.3457`. The
- * summary, the tables and the tooltips use it; only the charts' axes round.
- */
-export function formatUsdExact(amount: number): string {
-  return Number.isFinite(amount) ? `$${amount.toFixed(4)}` : '∞';
-}
-
 /** An exact count with thousands separators, as `status` prints tokens: `12,345`. */
 export function formatCount(value: number): string {
   return Number.isFinite(value) ? value.toLocaleString('en-US') : '∞';
@@ -475,7 +467,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
         label: sessionLabel(s),
         value: s.costUsd,
         color: OUTCOME_COLOR[s.outcome],
-        title: `session ${s.number} (${s.kind}${s.featureId ? ` ${s.featureId}` : ''}, ${s.outcome}): ${formatUsdExact(s.costUsd)}`,
+        title: `session ${s.number} (${s.kind}${s.featureId ? ` ${s.featureId}` : ''}, ${s.outcome}): ${usdExact(s.costUsd)}`,
       })),
     }),
     stackedBarChart({
@@ -523,7 +515,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
         label: f.feature.id,
         value: f.costUsd,
         color: STATUS_COLOR[f.status],
-        title: `${f.feature.id} (${f.status}): ${formatUsdExact(f.costUsd)} over ${f.sessions} session${f.sessions === 1 ? '' : 's'}`,
+        title: `${f.feature.id} (${f.status}): ${usdExact(f.costUsd)} over ${f.sessions} session${f.sessions === 1 ? '' : 's'}`,
       })),
     }),
     stackedBarChart({
@@ -575,7 +567,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
     ['Failing', String(count('failing'))],
     ['Not tried', String(count('pending'))],
     ['Sessions', String(state.sessions.length)],
-    ['Cost', formatUsdExact(state.totals.costUsd)],
+    ['Cost', usdExact(state.totals.costUsd)],
     [
       'Tokens in / out',
       `${formatCount(state.totals.inputTokens)} / ${formatCount(state.totals.outputTokens)}`,
@@ -688,7 +680,7 @@ function featureTable(model: ReportModel, t: Text, r: Redactor): string {
         ? proofCells(f.proof, t, r)
         : `<td colspan="${PROOF_HEADERS.length}" class="none">—</td>`;
       const reason = f.skipReason ? `<div class="reason">${t(f.skipReason)}</div>` : '';
-      return `<tr class="feature ${f.status}" data-feature="${t(f.feature.id)}"><td>${t(f.feature.id)}</td><td>${t(f.feature.description)}${reason}</td><td>${t(f.feature.category)}</td><td><span class="status ${f.status}">${f.status}</span></td><td class="num">${f.attempts}</td><td class="num" data-usd="${f.costUsd}">${escapeHtml(formatUsdExact(f.costUsd))}</td><td class="num">${escapeHtml(formatCount(f.inputTokens))}</td><td class="num">${escapeHtml(formatCount(f.outputTokens))}</td><td class="num">${escapeHtml(formatDuration(f.durationMs))}</td><td class="num">${f.regressions || ''}</td>${proof}</tr>`;
+      return `<tr class="feature ${f.status}" data-feature="${t(f.feature.id)}"><td>${t(f.feature.id)}</td><td>${t(f.feature.description)}${reason}</td><td>${t(f.feature.category)}</td><td><span class="status ${f.status}">${f.status}</span></td><td class="num">${f.attempts}</td><td class="num" data-usd="${f.costUsd}">${escapeHtml(usdExact(f.costUsd))}</td><td class="num">${escapeHtml(formatCount(f.inputTokens))}</td><td class="num">${escapeHtml(formatCount(f.outputTokens))}</td><td class="num">${escapeHtml(formatDuration(f.durationMs))}</td><td class="num">${f.regressions || ''}</td>${proof}</tr>`;
     })
     .join('\n');
   const headers = [
@@ -789,7 +781,7 @@ function sessionTable(model: ReportModel, t: Text): string {
   const rows = model.sessions
     .map(
       (s) =>
-        `<tr class="session ${s.outcome}"><td class="num">${s.number}</td><td>${s.kind}</td><td>${t(s.featureId ?? '')}</td><td><span class="status ${s.outcome}">${s.outcome}</span>${s.reason ? `<div class="reason">${t(s.reason)}</div>` : ''}</td><td>${t(s.startedAt)}</td><td class="num">${escapeHtml(formatDuration(s.durationMs))}</td><td class="num">${s.turns}</td><td class="num">${s.toolCalls ?? ''}</td><td class="num">${escapeHtml(formatCount(s.inputTokens))}</td><td class="num">${escapeHtml(formatCount(s.outputTokens))}</td><td class="num" data-usd="${s.costUsd}">${escapeHtml(formatUsdExact(s.costUsd))}</td></tr>`,
+        `<tr class="session ${s.outcome}"><td class="num">${s.number}</td><td>${s.kind}</td><td>${t(s.featureId ?? '')}</td><td><span class="status ${s.outcome}">${s.outcome}</span>${s.reason ? `<div class="reason">${t(s.reason)}</div>` : ''}</td><td>${t(s.startedAt)}</td><td class="num">${escapeHtml(formatDuration(s.durationMs))}</td><td class="num">${s.turns}</td><td class="num">${s.toolCalls ?? ''}</td><td class="num">${escapeHtml(formatCount(s.inputTokens))}</td><td class="num">${escapeHtml(formatCount(s.outputTokens))}</td><td class="num" data-usd="${s.costUsd}">${escapeHtml(usdExact(s.costUsd))}</td></tr>`,
     )
     .join('\n');
   return `<section><h2>Sessions</h2>

@@ -14,6 +14,7 @@
 import { Writable } from 'node:stream';
 import type { CommandIO } from '../cli/io.js';
 import type { EngineEvent } from '../engine/events.js';
+import { usdExact } from './cost.js';
 import { formatDuration, progressBar } from './status.js';
 
 /** The figures of the whole run, as the state store has them. */
@@ -47,7 +48,7 @@ export interface ProgressView {
 /** `[████████▒▒▒░░░░░░░░░] 37% · 3/8 passing · 1 skipped · 45,210 tokens · $0.4200` */
 export function runSummary(run: RunFigures): string {
   const bar = run.total > 0 ? `${progressBar(run.passing, run.skipped, run.total, BAR_WIDTH)} · ` : '';
-  return `${bar}${run.passing}/${run.total} passing · ${run.skipped} skipped · ${run.tokens.toLocaleString('en-US')} tokens · $${run.costUsd.toFixed(4)}`;
+  return `${bar}${run.passing}/${run.total} passing · ${run.skipped} skipped · ${run.tokens.toLocaleString('en-US')} tokens · ${usdExact(run.costUsd)}`;
 }
 
 /** Whether a person watches `stream`: a TTY, not CI, not a dumb terminal, and not `--plain`. */

@@ -1,5 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
 import type { EngineEvent } from '../engine/events.js';
+import { usdExact } from './cost.js';
 
 /**
  * Plain, line-oriented progress output for one session: readable in a terminal, a log file or CI.
@@ -93,7 +94,7 @@ export class SessionLog {
       case 'result': {
         const seconds = ((this.#now() - this.#started) / 1000).toFixed(1);
         const tokens = `${event.usage.inputTokens.toLocaleString('en-US')} in / ${event.usage.outputTokens.toLocaleString('en-US')} out tokens`;
-        const summary = `${event.numTurns} turns · ${tokens} · $${event.costUsd.toFixed(4)} · ${seconds} s`;
+        const summary = `${event.numTurns} turns · ${tokens} · ${usdExact(event.costUsd)} · ${seconds} s`;
         return event.ok
           ? `✓ ${this.#label} finished: ${summary}`
           : `✗ ${this.#label} failed (${event.subtype}${event.terminalReason ? `, ${event.terminalReason}` : ''}): ${summary}${event.errors.length > 0 ? `\n  ${event.errors.join('\n  ')}` : ''}`;

@@ -18,7 +18,7 @@ import type { EventRecord } from '../state/events.js';
 import { eventsPath, HARNESS_DIR, harnessDir, runLockPath, statePath } from '../state/paths.js';
 import { readStartTicks } from '../state/proc.js';
 import type { AttemptRecord, HarnessState, SessionOutcome, SessionRecord } from '../state/schema.js';
-import { usd } from './cost.js';
+import { usd, usdExact } from './cost.js';
 import { createRedactor, redactDeep } from './redact.js';
 
 // Speed: this module imports nothing that loads zod. The usual files are checked by the small structural
@@ -735,7 +735,7 @@ function formatStatusLines(status: RunStatus): string {
   if (l) {
     const what = l.kind === 'coding' ? `coding ${l.featureId ?? '?'}` : 'initializer';
     lines.push(
-      `Last:      session ${l.number} ${what} ${l.outcome} · ${formatDuration(l.durationMs)} · ${usd(l.costUsd)}` +
+      `Last:      session ${l.number} ${what} ${l.outcome} · ${formatDuration(l.durationMs)} · ${usdExact(l.costUsd)}` +
         `${l.reason ? ` · ${truncate(firstLine(l.reason), 80)}` : ''}`,
     );
   }
@@ -750,7 +750,7 @@ function formatStatusLines(status: RunStatus): string {
     `Time:      ${formatDuration(status.time.elapsedMs)} since the first start · ${formatDuration(status.time.sessionTimeMs)} in sessions`,
   );
   lines.push(
-    `Usage:     ${u.inputTokens.toLocaleString('en-US')} in / ${u.outputTokens.toLocaleString('en-US')} out tokens · ${usd(u.costUsd)}`,
+    `Usage:     ${u.inputTokens.toLocaleString('en-US')} in / ${u.outputTokens.toLocaleString('en-US')} out tokens · ${usdExact(u.costUsd)}`,
   );
   if (status.events.lastRunExitCode !== null && status.harness.state !== 'running') {
     lines.push(`Last run:  ended with exit code ${status.events.lastRunExitCode}`);

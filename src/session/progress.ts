@@ -5,6 +5,7 @@
 import type { CommandIO } from '../cli/io.js';
 import type { RunConfig } from '../config/types.js';
 import { ExitCode } from '../errors/index.js';
+import { usdExact } from '../report/cost.js';
 import type { RunFigures } from '../report/live-view.js';
 import type { EndedOutcome, HarnessState } from '../state/schema.js';
 
@@ -23,7 +24,7 @@ export function runFigures(state: HarnessState, features: readonly { passes: boo
 export function printTotals(io: CommandIO, state: HarnessState): void {
   const { totals } = state;
   io.out.write(
-    `Sessions: ${totals.sessions} · tokens ${totals.inputTokens.toLocaleString('en-US')} in / ${totals.outputTokens.toLocaleString('en-US')} out · cost $${totals.costUsd.toFixed(4)}\n`,
+    `Sessions: ${totals.sessions} · tokens ${totals.inputTokens.toLocaleString('en-US')} in / ${totals.outputTokens.toLocaleString('en-US')} out · cost ${usdExact(totals.costUsd)}\n`,
   );
 }
 

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors/index.js';
+import { usdExact } from '../../src/report/cost.js';
 import {
   buildReportModel,
   cleanOutput,
   collectReportData,
   formatCount,
-  formatUsdExact,
   OUTPUT_TAIL_SHOWN,
   REPORT_CHARTS,
   readProofs,
@@ -277,10 +277,10 @@ describe('renderReport', () => {
 
 describe('exact figures', () => {
   it('formats money with 4 decimals and counts with separators, as the live view does', () => {
-    expect(formatUsdExact(0.42)).toBe('$0.4200');
-    expect(formatUsdExact(0.08)).toBe('$0.0800');
-    expect(formatUsdExact(0)).toBe('$0.0000');
-    expect(formatUsdExact(12.345678)).toBe('$12.3457');
+    expect(usdExact(0.42)).toBe('$0.4200');
+    expect(usdExact(0.08)).toBe('$0.0800');
+    expect(usdExact(0)).toBe('$0.0000');
+    expect(usdExact(12.345678)).toBe('$12.3457');
     expect(formatCount(8000)).toBe('8,000');
     expect(formatCount(1_234_567)).toBe('1,234,567');
     expect(formatCount(0)).toBe('0');

@@ -184,7 +184,7 @@ describe('claude-harness status', () => {
     expect(text).toContain('Features:  1/5 passing · 1 failing · 1 skipped · 2 not tried yet');
     expect(text).toContain('Now:       session 7 coding F004 (attempt 1)');
     expect(text).toContain('Last:      session 6 coding F003 passed');
-    expect(text).toContain('Usage:     3,000 in / 4,200 out tokens · $1.75');
+    expect(text).toContain('Usage:     3,000 in / 4,200 out tokens · $1.7500');
     expect(text).toContain('Skipped (1):');
     expect(text).toContain('F002  User can log out');
     expect(text).toContain(`claude-harness skipped --project-dir ${dir} --reset`);
