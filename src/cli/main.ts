@@ -9,18 +9,23 @@ import { runCli } from './program.js';
 import { handleInterrupts } from './signals.js';
 
 const controller = new AbortController();
+let stopNotice: ((text: string) => void) | undefined;
 const io: CommandIO = {
   out: process.stdout,
   err: process.stderr,
   env: process.env,
   signal: controller.signal,
   cwd: process.cwd(),
+  routeStopNotice: (write) => {
+    stopNotice = write;
+  },
 };
 const stopHandlingInterrupts = handleInterrupts({
   source: process,
   controller,
   err: process.stderr,
   exit: (code) => process.exit(code),
+  notice: () => stopNotice,
 });
 
 const exitCode = await runCli(process.argv.slice(2), io, createActions(io));

@@ -15,12 +15,17 @@ export interface InterruptOptions {
   controller: AbortController;
   err: NodeJS.WritableStream;
   exit: (code: number) => void;
+  /**
+   * Who prints the notice of the first signal instead of `err`, when someone does: the live view, which owns
+   * the terminal and prints it above its status block.
+   */
+  notice?: () => ((text: string) => void) | undefined;
 }
 
 export const STOPPING_MESSAGE = 'Stopping… press Ctrl+C again to exit now';
 
 /** Installs the handlers; returns a function that removes them. */
-export function handleInterrupts({ source, controller, err, exit }: InterruptOptions): () => void {
+export function handleInterrupts({ source, controller, err, exit, notice }: InterruptOptions): () => void {
   const listeners = new Map<StopSignal, () => void>();
   for (const name of ['SIGINT', 'SIGTERM'] as const) {
     const listener = () => {
@@ -28,9 +33,14 @@ export function handleInterrupts({ source, controller, err, exit }: InterruptOpt
         exit(ExitCode.interrupted);
         return;
       }
-      // In a terminal the line would otherwise follow the echoed ^C.
-      const lead = (err as { isTTY?: boolean }).isTTY ? '\n' : '';
-      err.write(`${lead}${STOPPING_MESSAGE}\n`);
+      const say = notice?.();
+      if (say) {
+        say(`${STOPPING_MESSAGE}\n`);
+      } else {
+        // In a terminal the line would otherwise follow the echoed ^C.
+        const lead = (err as { isTTY?: boolean }).isTTY ? '\n' : '';
+        err.write(`${lead}${STOPPING_MESSAGE}\n`);
+      }
       controller.abort(new InterruptedError(`Interrupted by ${name}.`));
     };
     listeners.set(name, listener);

@@ -70,6 +70,12 @@ export interface ProgressViewOptions {
   now?: () => number;
   /** How often the elapsed time is redrawn; default 1 s. */
   tickMs?: number;
+  /**
+   * Registers a listener for the process's exit and returns its removal; default `process.on('exit')`. A
+   * second Ctrl+C exits at once: the block stays, and the line under it is ended so the shell's prompt
+   * starts on its own line.
+   */
+  onExit?: (listener: () => void) => () => void;
 }
 
 export function createProgressView(options: ProgressViewOptions): ProgressView {
@@ -111,6 +117,7 @@ class LiveView implements ProgressView {
   /** How many status lines are on the screen now; the cursor is at the end of the last one. */
   #drawn = 0;
   #closed = false;
+  readonly #removeExitListener: () => void;
   /** Text written without its newline yet, per stream. */
   readonly #pending = new Map<NodeJS.WritableStream, string>();
 
@@ -123,6 +130,10 @@ class LiveView implements ProgressView {
       if (this.#session !== undefined) this.#redraw();
     }, options.tickMs ?? 1000);
     this.#timer.unref();
+    const atExit = () => {
+      if (this.#drawn > 0) this.#terminal.write('\n');
+    };
+    this.#removeExitListener = (options.onExit ?? onProcessExit)(atExit);
   }
 
   setRun(figures: RunFigures): void {
@@ -164,6 +175,7 @@ class LiveView implements ProgressView {
   close(): void {
     if (this.#closed) return;
     clearInterval(this.#timer);
+    this.#removeExitListener();
     this.#clear();
     this.#closed = true;
     for (const [stream, text] of this.#pending) if (text !== '') stream.write(`${text}\n`);
@@ -232,4 +244,9 @@ class LiveView implements ProgressView {
     this.#terminal.write(lines.join('\n'));
     this.#drawn = lines.length;
   }
+}
+
+function onProcessExit(listener: () => void): () => void {
+  process.on('exit', listener);
+  return () => process.off('exit', listener);
 }

@@ -91,9 +91,11 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
       }
     }
     const view = createProgressView({ io: human, live: wantsLiveView(human.out, io.env, config.plain) });
+    if (view.live) io.routeStopNotice?.((text) => view.io.err.write(text));
     try {
       return await runWithView(view);
     } finally {
+      if (view.live) io.routeStopNotice?.(undefined);
       view.close();
     }
   } finally {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { handleInterrupts, STOPPING_MESSAGE } from '../../src/cli/signals.js';
 import { InterruptedError } from '../../src/errors/index.js';
 
-function setup() {
+function setup(notice?: () => ((text: string) => void) | undefined) {
   const source = new EventEmitter();
   const controller = new AbortController();
   let written = '';
@@ -15,7 +15,13 @@ function setup() {
     },
   });
   const exits: number[] = [];
-  const dispose = handleInterrupts({ source, controller, err, exit: (code) => exits.push(code) });
+  const dispose = handleInterrupts({
+    source,
+    controller,
+    err,
+    exit: (code) => exits.push(code),
+    ...(notice ? { notice } : {}),
+  });
   return { source, controller, exits, dispose, written: () => written };
 }
 
@@ -35,6 +41,21 @@ describe('handleInterrupts', () => {
 
   it('says how to stop at once', () => {
     expect(STOPPING_MESSAGE).toBe('Stopping… press Ctrl+C again to exit now');
+  });
+
+  it('gives the notice to whoever took it (the live view), and to stderr again once given back', () => {
+    let taker: ((text: string) => void) | undefined;
+    const taken: string[] = [];
+    taker = (text) => taken.push(text);
+    const s = setup(() => taker);
+    s.source.emit('SIGINT');
+    expect(taken).toEqual([`${STOPPING_MESSAGE}\n`]);
+    expect(s.written()).toBe('');
+
+    taker = undefined;
+    const again = setup(() => taker);
+    again.source.emit('SIGTERM');
+    expect(again.written()).toBe(`${STOPPING_MESSAGE}\n`);
   });
 
   it('removes its listeners when disposed', () => {

@@ -134,6 +134,24 @@ describe('the live view', () => {
     expect(await screen.lines()).toEqual(['unfinished', 'Sessions: 1']);
   });
 
+  it('ends the line under the block when the process exits with it still drawn (a second Ctrl+C)', async () => {
+    const screen = terminal();
+    const exitListeners = new Set<() => void>();
+    const onExit = (listener: () => void) => {
+      exitListeners.add(listener);
+      return () => exitListeners.delete(listener);
+    };
+    const view = createProgressView({ io: io(screen.stream), live: true, now: () => 0, onExit });
+    view.setRun(RUN);
+    expect(exitListeners.size).toBe(1);
+    for (const listener of exitListeners) listener();
+    await screen.lines();
+    expect(screen.raw().endsWith('$0.4200\n')).toBe(true);
+    // Closed normally, it leaves nothing to do at exit.
+    view.close();
+    expect(exitListeners.size).toBe(0);
+  });
+
   it('redraws the elapsed time while a session runs', async () => {
     const screen = terminal();
     let now = 0;
