@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { findChromium } from '../../src/verify/browser.js';
-import { startCli } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { startHarness } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import { initializerSession, sessions, text, tool, writeScript } from '../helpers/scenarios.js';
 import { freePort, linkNodeModules, SPEC_PATH, webProjectFiles } from '../helpers/web-project.js';
 
@@ -65,16 +65,7 @@ describe('browser end to end', () => {
       ]),
     });
     try {
-      const run = startCli(
-        ['--project-dir', dir, '--spec', spec, '--auto-continue-delay', '0', '--no-sandbox'],
-        {
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            ...fakeModelEnv(server.url, config.path),
-          },
-        },
-      );
+      const run = startHarness({ projectDir: dir, spec, serverUrl: server.url, configDir: config.path });
       const { code, stdout, stderr } = await run.done;
       server.assertComplete();
       expect(stderr).toBe('');

@@ -6,8 +6,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { startCli } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { startHarness } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import {
   bash,
   finalText,
@@ -70,18 +70,12 @@ describe('cheating at verification', () => {
       ]),
     });
     try {
-      const run = await startCli(
-        [
-          '--project-dir',
-          projectDir,
-          '--spec',
-          join(work.path, 'spec.md'),
-          '--no-sandbox',
-          '--auto-continue-delay',
-          '0',
-        ],
-        { env: { PATH: process.env.PATH, ...fakeModelEnv(server.url, config.path) } },
-      ).done;
+      const run = await startHarness({
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        serverUrl: server.url,
+        configDir: config.path,
+      }).done;
       expect(server.failures).toEqual([]);
       server.assertComplete();
       expect(run.code).toBe(0);

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { GITHUB_TOKEN } from '../guards/secrets/fixtures.js';
-import { startCli } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { startHarness } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import { bash, featureListText, finalText, sessions, tool } from '../helpers/scenarios.js';
 
 describe('guards against a scripted adversarial agent', () => {
@@ -73,19 +73,15 @@ describe('guards against a scripted adversarial agent', () => {
       ]),
     });
     try {
-      const run = startCli(
-        [
-          '--project-dir',
-          projectDir,
-          '--spec',
-          join(work.path, 'spec.md'),
-          '--max-iterations',
-          '1',
-          '--auto-continue-delay',
-          '0',
-        ],
-        { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) } },
-      );
+      // In the sandbox: no --no-sandbox.
+      const run = startHarness({
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        serverUrl: server.url,
+        configDir: config.path,
+        bare: true,
+        args: ['--max-iterations', '1', '--auto-continue-delay', '0'],
+      });
       const { code, stdout } = await run.done;
       expect(server.failures).toEqual([]);
       server.assertComplete();

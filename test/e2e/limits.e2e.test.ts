@@ -14,8 +14,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAnthropicServer, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { pgrep, startCli } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { type CliRun, pgrep, startCli, startHarness } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import {
   featureListText,
   initializerSession,
@@ -95,7 +95,7 @@ function turnsRequested(server: FakeAnthropicServer, index: number): number[] {
   return [...new Set(turns)].sort((a, b) => a - b);
 }
 
-type Done = Awaited<ReturnType<typeof startCli>['done']>;
+type Done = Awaited<CliRun['done']>;
 
 /** A project folder, a spec and a Claude config folder, removed in afterAll. */
 async function workspace() {
@@ -134,20 +134,11 @@ describe('--max-session-budget-usd reached during a session', () => {
         withUsage(CHEAP, passingSession(ONE, ['F001'])),
       ),
     });
-    run = await startCli(
-      [
-        '--project-dir',
-        ws.projectDir,
-        '--spec',
-        ws.spec,
-        '--no-sandbox',
-        '--auto-continue-delay',
-        '0',
-        '--max-session-budget-usd',
-        String(CAP),
-      ],
-      { env: { PATH: process.env.PATH, ...fakeModelEnv(server.url, ws.configDir) } },
-    ).done;
+    run = await startHarness({
+      ...ws,
+      serverUrl: server.url,
+      args: ['--max-session-budget-usd', String(CAP)],
+    }).done;
   }, 60_000);
 
   afterAll(async () => {
@@ -227,22 +218,11 @@ describe('--max-budget-usd crossed during a session', () => {
         withUsage(TURN, passingSession(ONE, ['F001'], WORK)),
       ),
     });
-    run = await startCli(
-      [
-        '--project-dir',
-        ws.projectDir,
-        '--spec',
-        ws.spec,
-        '--no-sandbox',
-        '--auto-continue-delay',
-        '0',
-        '--max-budget-usd',
-        String(BUDGET),
-        '--notify-url',
-        hook.url,
-      ],
-      { env: { PATH: process.env.PATH, ...fakeModelEnv(server.url, ws.configDir) } },
-    ).done;
+    run = await startHarness({
+      ...ws,
+      serverUrl: server.url,
+      args: ['--max-budget-usd', String(BUDGET), '--notify-url', hook.url],
+    }).done;
   }, 60_000);
 
   afterAll(async () => {
@@ -304,8 +284,6 @@ describe('--max-duration while a session is busy in a long tool call', () => {
   const marker = `ch-limits-wait-${process.pid}`;
   let ws: Awaited<ReturnType<typeof workspace>>;
   let server: FakeAnthropicServer;
-  let args: string[];
-  let env: NodeJS.ProcessEnv;
   let first: Done;
   let firstEvents: HarnessEvent[];
   let second: Done;
@@ -323,21 +301,14 @@ describe('--max-duration while a session is busy in a long tool call', () => {
         passingSession(ONE, ['F001']),
       ),
     });
-    env = { PATH: process.env.PATH, ...fakeModelEnv(server.url, ws.configDir) };
-    args = [
-      '--project-dir',
-      ws.projectDir,
-      '--spec',
-      ws.spec,
-      '--no-sandbox',
-      '--auto-continue-delay',
-      '0',
-      '--max-duration',
-      `${LIMIT_MS / 1000}s`,
-    ];
-    first = await startCli(args, { env }).done;
+    const run = {
+      ...ws,
+      serverUrl: server.url,
+      args: ['--max-duration', `${LIMIT_MS / 1000}s`],
+    };
+    first = await startHarness(run).done;
     firstEvents = await readEvents(ws.projectDir);
-    second = await startCli(args, { env }).done;
+    second = await startHarness(run).done;
   }, 60_000);
 
   afterAll(async () => {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { CLI_MAIN } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { CLI_MAIN, type HarnessRun, harnessArgs, harnessEnv } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import { bash, initializerSession, passingSession, sessions } from '../helpers/scenarios.js';
 
 const ONE = [{ description: 'say hello' }];
@@ -57,13 +57,14 @@ async function scriptedRun(extraEnv: Record<string, string>) {
     ),
   });
   try {
-    const args = ['--project-dir', projectDir, '--spec', join(work.path, 'spec.md'), '--no-sandbox'];
-    return await runInTerminal([...args, '--auto-continue-delay', '0'], {
-      PATH: process.env.PATH,
-      TERM: 'xterm-256color',
-      ...fakeModelEnv(server.url, config.path),
-      ...extraEnv,
-    });
+    const run: HarnessRun = {
+      projectDir,
+      spec: join(work.path, 'spec.md'),
+      serverUrl: server.url,
+      configDir: config.path,
+      env: { TERM: 'xterm-256color', ...extraEnv },
+    };
+    return await runInTerminal(harnessArgs(run), harnessEnv(run));
   } finally {
     await server.close();
     await work[Symbol.asyncDispose]();

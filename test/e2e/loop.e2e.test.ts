@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/engine/process-tree.js';
 import { type FakeAnthropicServer, startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { pgrep, startCli, waitFor } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { pgrep, startCli, startHarness, waitFor } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import {
   bash,
   finalText,
@@ -60,18 +60,14 @@ function harness(
   extra: string[] = [],
   env: Record<string, string> = {},
 ) {
-  return startCli(
-    ['--project-dir', p.dir, '--spec', p.spec, '--auto-continue-delay', '0', '--no-sandbox', ...extra],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        CLAUDE_HARNESS_BACKOFF_BASE_MS: '50',
-        ...fakeModelEnv(server.url, p.configDir),
-        ...env,
-      },
-    },
-  );
+  return startHarness({
+    projectDir: p.dir,
+    spec: p.spec,
+    serverUrl: server.url,
+    configDir: p.configDir,
+    args: extra,
+    env: { CLAUDE_HARNESS_BACKOFF_BASE_MS: '50', ...env },
+  });
 }
 
 async function state(p: Project) {

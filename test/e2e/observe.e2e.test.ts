@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { REPORT_CHARTS } from '../../src/report/html-report.js';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { findChromium } from '../../src/verify/browser.js';
-import { startCli } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { startCli, startHarness } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import {
   finalText,
   initializerSession,
@@ -50,9 +50,12 @@ describe('observing a run', () => {
       scenario: sessions(withUsage(initializerSession(ONE)), withUsage(passingSession(ONE, ['F001']))),
     });
     try {
-      const args = ['--project-dir', projectDir, '--spec', join(work.path, 'spec.md'), '--no-sandbox'];
-      const run = startCli([...args, '--auto-continue-delay', '0', '--json', '--notify-url', hook.url], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) },
+      const run = startHarness({
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        serverUrl: server.url,
+        configDir: config.path,
+        args: ['--json', '--notify-url', hook.url],
       });
       const { code, stdout, stderr } = await run.done;
       expect(code).toBe(0);
@@ -124,11 +127,10 @@ describe('--mode validation', () => {
         passingSession(two, ['F001', 'F002']),
       ),
     });
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) };
-    const base = ['--project-dir', projectDir, '--no-sandbox', '--auto-continue-delay', '0'];
+    const project = { projectDir, serverUrl: server.url, configDir: config.path };
     try {
-      expect((await startCli([...base, '--spec', join(work.path, 'spec.md')], { env }).done).code).toBe(0);
-      const ok = await startCli([...base, '--mode', 'validation'], { env }).done;
+      expect((await startHarness({ ...project, spec: join(work.path, 'spec.md') }).done).code).toBe(0);
+      const ok = await startHarness({ ...project, args: ['--mode', 'validation'] }).done;
       expect(ok.code).toBe(0);
       expect(ok.stdout).toContain('All 2 still pass.');
       // Break F002's test: validation catches it and marks the feature failing again.
@@ -136,7 +138,7 @@ describe('--mode validation', () => {
         join(projectDir, 'tests', 'F002.test.js'),
         "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('F002 works', () => { assert.equal(1 + 1, 3); });\n",
       );
-      const broken = await startCli([...base, '--mode', 'validation'], { env }).done;
+      const broken = await startHarness({ ...project, args: ['--mode', 'validation'] }).done;
       expect(broken.code).toBe(1);
       expect(broken.stdout).toContain('✗ F002');
       const list = JSON.parse(await readFile(join(projectDir, 'feature_list.json'), 'utf8')) as {
@@ -175,20 +177,13 @@ describe('regression checks in the loop', () => {
       ),
     });
     try {
-      const run = await startCli(
-        [
-          '--project-dir',
-          projectDir,
-          '--spec',
-          join(work.path, 'spec.md'),
-          '--no-sandbox',
-          '--auto-continue-delay',
-          '0',
-          '--max-iterations',
-          '4',
-        ],
-        { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) } },
-      ).done;
+      const run = await startHarness({
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        serverUrl: server.url,
+        configDir: config.path,
+        args: ['--max-iterations', '4'],
+      }).done;
       expect(server.failures).toEqual([]);
       expect(run.code).toBe(3);
       expect(run.stdout).toContain('✗ regression: F001 no longer passes');
@@ -236,12 +231,13 @@ describe('--mode enhancement on a planned project', () => {
         passingSession(one, ['F001', 'F002']),
       ),
     });
-    const env = { PATH: process.env.PATH, ...fakeModelEnv(server.url, config.path) };
-    const base = ['--project-dir', projectDir, '--no-sandbox', '--auto-continue-delay', '0'];
+    const project = { projectDir, serverUrl: server.url, configDir: config.path };
     try {
-      expect((await startCli([...base, '--spec', join(work.path, 'spec.md')], { env }).done).code).toBe(0);
-      const run = await startCli([...base, '--mode', 'enhancement', '--spec', join(work.path, 'change.md')], {
-        env,
+      expect((await startHarness({ ...project, spec: join(work.path, 'spec.md') }).done).code).toBe(0);
+      const run = await startHarness({
+        ...project,
+        spec: join(work.path, 'change.md'),
+        args: ['--mode', 'enhancement'],
       }).done;
       expect(server.failures).toEqual([]);
       server.assertComplete();
@@ -284,19 +280,12 @@ describe.skipIf(process.env.CLAUDE_HARNESS_SKIP_CHROMIUM === '1')('the HTML repo
     });
     const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
     try {
-      const env = { PATH: process.env.PATH, ...fakeModelEnv(server.url, config.path) };
-      const run = await startCli(
-        [
-          '--project-dir',
-          projectDir,
-          '--spec',
-          join(work.path, 'spec.md'),
-          '--no-sandbox',
-          '--auto-continue-delay',
-          '0',
-        ],
-        { env },
-      ).done;
+      const run = await startHarness({
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        serverUrl: server.url,
+        configDir: config.path,
+      }).done;
       expect(run.code).toBe(0);
       server.assertComplete();
       // 2 + 3 + 3 turns, each with the scripted usage.

@@ -7,8 +7,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { pgrep, startCli, waitFor } from '../helpers/cli-process.js';
-import { fakeModelEnv, tempDir } from '../helpers/engine-env.js';
+import { pgrep, startCli, startHarness, waitFor } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/engine-env.js';
 import { bash, featureListText, finalText, longRunning, oneSession, tool } from '../helpers/scenarios.js';
 
 const initializerScenario = oneSession(
@@ -38,9 +38,14 @@ describe('claude-harness run (built CLI, real SDK, fake model)', () => {
     const server = await startFakeAnthropic({ scenario: initializerScenario, variables: { projectDir } });
     try {
       // --project-dir is relative, and must be used exactly as given (relative to the cwd).
-      const cli = startCli(['--project-dir', 'my-app', '--spec', 'spec.md', '--max-iterations', '1'], {
+      const cli = startHarness({
+        projectDir: 'my-app',
+        spec: 'spec.md',
+        serverUrl: server.url,
+        configDir: config.path,
         cwd: work.path,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) },
+        bare: true,
+        args: ['--max-iterations', '1'],
       });
       const { code, stdout, stderr } = await cli.done;
       expect(stderr).toBe('');
@@ -98,8 +103,12 @@ describe('claude-harness run (built CLI, real SDK, fake model)', () => {
     const scenario = oneSession(...longRunning(marker), finalText('unreachable'));
     const server = await startFakeAnthropic({ scenario });
     try {
-      const cli = startCli(['--project-dir', projectDir, '--spec', join(work.path, 'spec.md')], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fakeModelEnv(server.url, config.path) },
+      const cli = startHarness({
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        serverUrl: server.url,
+        configDir: config.path,
+        bare: true,
       });
       await cli.waitForOutput('→ Bash');
       await waitFor(() => pgrep(marker).length > 0);

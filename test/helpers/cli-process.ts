@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { listProcesses } from '../../src/engine/process-tree.js';
+import { fakeModelEnv } from './engine-env.js';
 
 /** The built CLI (test/global-setup.ts builds dist/ when it is stale). */
 export const CLI_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -17,7 +18,10 @@ export interface CliRun {
   waitForOutput(text: string): Promise<void>;
 }
 
-export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+export function startCli(
+  args: string[],
+  options: { cwd?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+): CliRun {
   const child = spawn(process.execPath, [CLI_MAIN, ...args], {
     cwd: options.cwd,
     env: options.env ?? { PATH: process.env.PATH },
@@ -63,6 +67,47 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
             );
           }),
   };
+}
+
+/** A harness run on a project against the fake model: what `startHarness` and `harnessArgs` take. */
+export interface HarnessRun {
+  projectDir: string;
+  /** Left out for a run that takes no spec (`--mode validation`). */
+  spec?: string;
+  /** The fake model's URL and the Claude config dir the CLI gets (see fakeModelEnv). */
+  serverUrl: string;
+  configDir: string;
+  /** More flags, after the common ones. */
+  args?: string[];
+  /** More environment, on top of PATH and fakeModelEnv. */
+  env?: Record<string, string>;
+  cwd?: string;
+  /**
+   * Only `--project-dir` and `--spec`, as a user types them: the sandbox on and the default pause between
+   * sessions. Otherwise the run also gets `--no-sandbox --auto-continue-delay 0`.
+   */
+  bare?: boolean;
+}
+
+/** The argv of a harness run: `--project-dir`, `--spec`, (unless `bare`) no sandbox and no pause, then `args`. */
+export function harnessArgs({ projectDir, spec, args = [], bare = false }: HarnessRun): string[] {
+  return [
+    '--project-dir',
+    projectDir,
+    ...(spec === undefined ? [] : ['--spec', spec]),
+    ...(bare ? [] : ['--no-sandbox', '--auto-continue-delay', '0']),
+    ...args,
+  ];
+}
+
+/** The environment of a harness run: PATH, fakeModelEnv (its own HOME and config dir), then `env`. */
+export function harnessEnv({ serverUrl, configDir, env }: HarnessRun): Record<string, string | undefined> {
+  return { PATH: process.env.PATH, ...fakeModelEnv(serverUrl, configDir), ...env };
+}
+
+/** Starts the built CLI's run command on a project against the fake model (see HarnessRun). */
+export function startHarness(run: HarnessRun): CliRun {
+  return startCli(harnessArgs(run), { cwd: run.cwd, env: harnessEnv(run) });
 }
 
 /** Live processes whose command line contains `marker`. */
