@@ -1,26 +1,29 @@
 /**
  * The live view as a person sees it: the built CLI runs in a real pseudo-terminal (util-linux `script`), and
  * a terminal emulator (@xterm/headless) replays what it wrote. With CI set, the same terminal gets plain
- * lines and not one escape code.
+ * lines and not one escape code; Ctrl+C leaves a clean log.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { CLI_MAIN, type HarnessRun, harnessArgs, harnessEnv } from '../helpers/cli-process.js';
+import {
+  CLI_MAIN,
+  type HarnessRun,
+  harnessArgs,
+  harnessEnv,
+  processesWithArg,
+} from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
-import { bash, initializerSession, passingSession, sessions } from '../helpers/scenarios.js';
+import { bash, initializerSession, longRunning, passingSession, sessions } from '../helpers/scenarios.js';
 
 const ONE = [{ description: 'say hello' }];
 const COLUMNS = 100;
 
-/** Runs the CLI with its stdout and stderr on a pseudo-terminal `COLUMNS` wide; resolves with all it wrote. */
-function runInTerminal(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; raw: string }> {
+/** Starts the CLI with its stdout and stderr on a pseudo-terminal `COLUMNS` wide. */
+function startInTerminal(args: string[], env: NodeJS.ProcessEnv) {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const command = `stty cols ${COLUMNS} rows 30; exec ${[process.execPath, CLI_MAIN, ...args].map(quote).join(' ')}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
@@ -31,7 +34,15 @@ function runInTerminal(
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     raw += chunk;
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, raw })));
+  const done = new Promise<{ code: number | null; raw: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, raw })),
+  );
+  return {
+    done,
+    output: () => raw,
+    /** The CLI's pid: `script` runs `sh -c`, which execs the CLI. */
+    cliPid: () => Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim()),
+  };
 }
 
 /** Every line of the emulated terminal, scrollback included, after replaying `raw`. */
@@ -44,18 +55,21 @@ async function screenLines(raw: string): Promise<string[]> {
   return lines;
 }
 
-async function scriptedRun(extraEnv: Record<string, string>) {
+const PLANNED_AND_BUILT = sessions(
+  initializerSession(ONE),
+  passingSession(ONE, ['F001'], [{ content: [bash('ls')] }, { content: [bash('git status --short')] }]),
+);
+
+async function scriptedRun(
+  extraEnv: Record<string, string>,
+  scenario = PLANNED_AND_BUILT,
+  meanwhile: (terminal: ReturnType<typeof startInTerminal>) => Promise<void> = async () => {},
+) {
   const work = await tempDir('ch-live-');
   const config = await tempDir('ch-cfg-');
   const projectDir = join(work.path, 'app');
   await writeFile(join(work.path, 'spec.md'), 'Hello.\n');
-  const server = await startFakeAnthropic({
-    variables: { projectDir },
-    scenario: sessions(
-      initializerSession(ONE),
-      passingSession(ONE, ['F001'], [{ content: [bash('ls')] }, { content: [bash('git status --short')] }]),
-    ),
-  });
+  const server = await startFakeAnthropic({ variables: { projectDir }, scenario });
   try {
     const run: HarnessRun = {
       projectDir,
@@ -64,7 +78,9 @@ async function scriptedRun(extraEnv: Record<string, string>) {
       configDir: config.path,
       env: { TERM: 'xterm-256color', ...extraEnv },
     };
-    return await runInTerminal(harnessArgs(run), harnessEnv(run));
+    const terminal = startInTerminal(harnessArgs(run), harnessEnv(run));
+    await meanwhile(terminal);
+    return await terminal.done;
   } finally {
     await server.close();
     await work[Symbol.asyncDispose]();
@@ -108,6 +124,29 @@ describe('the live view in a terminal', () => {
     // (The log's own `▶ session 2 (coding …) started` lines stay; the block's `▶ session 2 · …` does not.)
     expect(log.filter((l) => /^▶ session \d+ · /.test(l))).toEqual([]);
     expect(log.filter((l) => l.startsWith('… next session'))).toEqual([]);
+  });
+
+  it('Ctrl+C: the notice and the stop line land in the log, and the block is gone', async () => {
+    const marker = `ch-live-wait-${process.pid}`;
+    const { code, raw } = await scriptedRun(
+      {},
+      sessions(initializerSession(ONE), longRunning(marker)),
+      async (t) => {
+        await expect
+          .poll(() => t.output().includes(`→ Bash node wait.js ${marker}`), { timeout: 30_000 })
+          .toBe(true);
+        process.kill(t.cliPid(), 'SIGINT');
+      },
+    );
+    expect(code).toBe(130);
+    const log = (await screenLines(raw)).filter((l) => l.trim() !== '');
+    const notice = log.findIndex((l) => l.includes('Stopping… press Ctrl+C again to exit now'));
+    const stopped = log.findIndex((l) => l.startsWith('Stopped. Nothing is lost'));
+    expect(notice).toBeGreaterThan(log.findIndex((l) => l.includes(`→ Bash node wait.js ${marker}`)));
+    expect(stopped).toBeGreaterThan(notice);
+    // Not one line of the block is left, above the notice or anywhere else.
+    expect(log.filter((l) => /^▶ session \d+ · |^\[[█▒░]{20}\]/.test(l))).toEqual([]);
+    expect(processesWithArg(marker)).toEqual([]);
   });
 
   it('with CI set, the same terminal gets plain lines and no escape codes', async () => {
