@@ -27,8 +27,11 @@ const sandboxAvailable = chooseSandbox(process.env).settings !== undefined;
 describe('runDoctorCommand', () => {
   it('prints one line per check and exits 0 when everything required is in place', async () => {
     await using project = await tempDir('ch-proj-');
+    // An empty HOME: the probe's Bash sources HOME's shell start-up files, which can take seconds here.
+    await using home = await tempDir('ch-home-');
     const { io, output } = captureIO({
       ...process.env,
+      HOME: home.path,
       ANTHROPIC_API_KEY: FAKE_KEY,
       CLAUDE_CODE_OAUTH_TOKEN: '',
     });

@@ -1,11 +1,26 @@
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseSandbox } from '../../src/session/sandbox.js';
 import { probeSandbox } from '../../src/session/sandbox-probe.js';
 import { tempDir } from '../helpers/engine-env.js';
 
 const sandboxAvailable = chooseSandbox(process.env).settings !== undefined;
+
+// The probe's Claude Code sources the shell start-up files of HOME for every Bash call; a developer's (pyenv
+// init, say) can take seconds. The probe is about the sandbox, so it runs with an empty HOME.
+let home: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  home = await tempDir('ch-home-');
+});
+afterAll(async () => {
+  await home[Symbol.asyncDispose]();
+});
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  HOME: home.path,
+  ...extra,
+});
 
 describe('probeSandbox', () => {
   it('returns the apt-get fix at once when bubblewrap and socat are missing', async () => {
@@ -21,13 +36,13 @@ describe('probeSandbox', () => {
 
   it('says the sandbox is unverified off Linux', async () => {
     await using project = await tempDir('ch-proj-');
-    const result = await probeSandbox({ projectDir: project.path, env: process.env, platform: 'darwin' });
+    const result = await probeSandbox({ projectDir: project.path, env: env(), platform: 'darwin' });
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('not on darwin') });
   });
 
   it('confirms that the sandbox confines Bash (or, without bubblewrap, says what to install)', async () => {
     await using project = await tempDir('ch-proj-');
-    const result = await probeSandbox({ projectDir: project.path, env: process.env });
+    const result = await probeSandbox({ projectDir: project.path, env: env() });
     if (!sandboxAvailable) {
       // .ci/run installs bubblewrap and socat; elsewhere the probe must say how.
       expect(result).toMatchObject({ ok: false, fix: expect.stringContaining('apt-get install') });
@@ -44,7 +59,7 @@ describe('probeSandbox', () => {
       await using project = await tempDir('ch-proj-');
       const result = await probeSandbox({
         projectDir: project.path,
-        env: { ...process.env, CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: '1' },
+        env: env({ CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: '1' }),
       });
       expect(result).toMatchObject({
         ok: false,
@@ -60,7 +75,7 @@ describe('probeSandbox', () => {
     await using project = await tempDir('ch-proj-');
     const result = await probeSandbox({
       projectDir: project.path,
-      env: process.env,
+      env: env(),
       sandbox: { enabled: false },
     });
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('does not confine Bash') });
@@ -77,7 +92,7 @@ describe('probeSandbox', () => {
     await chmod(join(bin.path, 'bwrap'), 0o755);
     const result = await probeSandbox({
       projectDir: project.path,
-      env: { ...process.env, PATH: `${bin.path}:${process.env.PATH ?? ''}` },
+      env: env({ PATH: `${bin.path}:${process.env.PATH ?? ''}` }),
     });
     expect(result).toMatchObject({
       ok: false,
