@@ -4,22 +4,12 @@
  * must pass (exit 0, at least one test passed, none failed or skipped).
  */
 
-import { judgeRun, runTestCommand, type TestRun } from './run-tests.js';
+import { judgeRun, type RunTestOptions, runTestCommand, type TestRun } from './run-tests.js';
 import { checkTestCommand } from './test-command.js';
 import { checkRunnerConfig, checkTestFiles, filesToRun } from './test-files.js';
 
-export interface VerifyOptions {
-  command: string;
-  projectDir: string;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  env?: Record<string, string | undefined>;
-  tailChars?: number;
-  killGraceMs?: number;
-  wrapArgv?: (argv: readonly string[]) => string[];
-  /** See RunTestOptions.artifactsDir. */
-  artifactsDir?: string;
-}
+/** What the harness's run needs; the command is checked here, so `checked` is not the caller's to give. */
+export type VerifyOptions = Omit<RunTestOptions, 'checked'>;
 
 export type VerifyStage = 'command' | 'files' | 'run';
 

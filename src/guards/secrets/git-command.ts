@@ -6,6 +6,8 @@
  * harness's own check before each checkpoint commit covers what gets past this.
  */
 
+import { GIT_GLOBAL_OPTIONS_WITH_VALUE } from '../git-options.js';
+
 export interface GitCommitCall {
   /** The `-C` folder(s) joined, relative to where the command starts, when given. */
   dir?: string;
@@ -19,16 +21,6 @@ export interface GitCommitScan {
   stages: boolean;
 }
 
-const GIT_OPTIONS_WITH_VALUE = new Set([
-  '-C',
-  '-c',
-  '--git-dir',
-  '--work-tree',
-  '--namespace',
-  '--super-prefix',
-  '--config-env',
-  '--attr-source',
-]);
 const COMMIT_LONG_WITH_VALUE = new Set([
   '--message',
   '--file',
@@ -81,7 +73,7 @@ function parseGit(
   for (; i < words.length; i++) {
     const word = words[i] as string;
     if (!word.startsWith('-')) break;
-    if (GIT_OPTIONS_WITH_VALUE.has(word)) {
+    if (GIT_GLOBAL_OPTIONS_WITH_VALUE.has(word)) {
       const value = words[i + 1];
       if (word === '-C' && value !== undefined) dirs.push(value);
       i++;

@@ -3,6 +3,7 @@
  * presentation and identity keys (`core.pager`, `core.sshCommand`, `alias.*`, `core.hooksPath` run programs),
  * and history stays intact: no force pushes, no `reset --hard` to another commit, no skipped hooks.
  */
+import { GIT_GLOBAL_OPTIONS_WITH_VALUE } from '../../git-options.js';
 import { mayNameProtected, resolveInProject } from '../../paths.js';
 import { type Denial, UNKNOWN_CWD, type Word } from '../model.js';
 import {
@@ -16,17 +17,6 @@ import {
 } from './context.js';
 import { checkPath, globMatches } from './paths.js';
 
-const GLOBAL_VALUE = new Set([
-  '-C',
-  '-c',
-  '--git-dir',
-  '--work-tree',
-  '--namespace',
-  '--super-prefix',
-  '--config-env',
-  '--list-cmds',
-  '--attr-source',
-]);
 const GLOBAL_DENIED: Record<string, string> = {
   '--exec-path': 'makes git run its sub-commands from another folder',
   '--upload-pack': 'runs another program on the remote side',
@@ -46,7 +36,7 @@ export const gitRule: Rule = (call, context) => {
     const refused = GLOBAL_DENIED[name];
     if (refused !== undefined) return denial('git-option', `git ${name} is not allowed: it ${refused}.`);
     let value: Word | undefined;
-    if (GLOBAL_VALUE.has(name)) {
+    if (GIT_GLOBAL_OPTIONS_WITH_VALUE.has(name)) {
       value =
         equals !== -1 && text.startsWith('--') ? { ...word, value: text.slice(equals + 1) } : args[++index];
       if (value === undefined) break;
