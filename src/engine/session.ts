@@ -150,6 +150,14 @@ export async function* runSession(request: SessionRequest): AsyncGenerator<Engin
     message: 'The session was aborted.',
     ...(stopResult ? { stopResult } : {}),
   });
+  /** The session ended without a result: the turns still open, then why (a stop, or what failed). */
+  function* unfinished(engineFailure: string): Generator<EngineEvent, void, undefined> {
+    finished = true;
+    yield* translateEnd(translation);
+    yield abortController.signal.aborted || stopping
+      ? stopped()
+      : { type: 'error', kind: 'engine', message: engineFailure };
+  }
   try {
     // Lazy: the SDK is the heaviest module we load; `--help` and bad-input paths never pay for it.
     const { query } = await import('@anthropic-ai/claude-agent-sdk');
@@ -175,25 +183,9 @@ export async function* runSession(request: SessionRequest): AsyncGenerator<Engin
       // The result message ends the session; do not wait for the CLI to wind down.
       if (finished) break;
     }
-    if (!finished) {
-      finished = true;
-      yield* translateEnd(translation);
-      if (abortController.signal.aborted || stopping) {
-        yield stopped();
-      } else {
-        yield { type: 'error', kind: 'engine', message: 'The agent ended without a result.' };
-      }
-    }
+    if (!finished) yield* unfinished('The agent ended without a result.');
   } catch (error) {
-    if (!finished) {
-      finished = true;
-      yield* translateEnd(translation);
-      if (abortController.signal.aborted || stopping) {
-        yield stopped();
-      } else {
-        yield { type: 'error', kind: 'engine', message: describeError(error) };
-      }
-    }
+    if (!finished) yield* unfinished(describeError(error));
   } finally {
     clearTimeout(graceTimer);
     endInput();
