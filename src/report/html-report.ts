@@ -470,23 +470,11 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
         title: `session ${s.number} (${s.kind}${s.featureId ? ` ${s.featureId}` : ''}, ${s.outcome}): ${usdExact(s.costUsd)}`,
       })),
     }),
-    stackedBarChart({
-      id: 'tokens-per-session',
-      title: 'Tokens per session',
-      yLabel: 'tokens',
-      tooltipFormat: formatCount,
-      series: [
-        { key: 'input', label: 'input', color: COLORS.input },
-        { key: 'output', label: 'output', color: COLORS.output },
-      ],
-      bars: model.sessions.map((s) => ({
-        label: sessionLabel(s),
-        segments: [
-          { series: 'input', value: s.inputTokens },
-          { series: 'output', value: s.outputTokens },
-        ],
-      })),
-    }),
+    tokensChart(
+      'tokens-per-session',
+      'Tokens per session',
+      model.sessions.map((s) => ({ ...s, label: sessionLabel(s) })),
+    ),
     stackedBarChart({
       id: 'events-per-session',
       integer: true,
@@ -518,23 +506,11 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
         title: `${f.feature.id} (${f.status}): ${usdExact(f.costUsd)} over ${f.sessions} session${f.sessions === 1 ? '' : 's'}`,
       })),
     }),
-    stackedBarChart({
-      id: 'tokens-per-feature',
-      title: 'Tokens per feature (in its sessions)',
-      yLabel: 'tokens',
-      tooltipFormat: formatCount,
-      series: [
-        { key: 'input', label: 'input', color: COLORS.input },
-        { key: 'output', label: 'output', color: COLORS.output },
-      ],
-      bars: tried.map((f) => ({
-        label: f.feature.id,
-        segments: [
-          { series: 'input', value: f.inputTokens },
-          { series: 'output', value: f.outputTokens },
-        ],
-      })),
-    }),
+    tokensChart(
+      'tokens-per-feature',
+      'Tokens per feature (in its sessions)',
+      tried.map((f) => ({ ...f, label: f.feature.id })),
+    ),
     barChart({
       id: 'time-per-feature',
       title: 'Time per feature (minutes in its sessions)',
@@ -620,6 +596,31 @@ ${sessionTable(model, t)}
 }
 
 type Text = (text: string) => string;
+
+/** Input and output tokens stacked, one bar per item (a session, a feature). */
+function tokensChart(
+  id: string,
+  title: string,
+  items: readonly { label: string; inputTokens: number; outputTokens: number }[],
+): string {
+  return stackedBarChart({
+    id,
+    title,
+    yLabel: 'tokens',
+    tooltipFormat: formatCount,
+    series: [
+      { key: 'input', label: 'input', color: COLORS.input },
+      { key: 'output', label: 'output', color: COLORS.output },
+    ],
+    bars: items.map((item) => ({
+      label: item.label,
+      segments: [
+        { series: 'input', value: item.inputTokens },
+        { series: 'output', value: item.outputTokens },
+      ],
+    })),
+  });
+}
 
 function denialsTable(model: ReportModel, t: Text): string {
   if (model.denialsByRule.length === 0) return '';
