@@ -6,8 +6,7 @@ import { describeDuration } from '../config/duration.js';
 import { ExitCode } from '../errors/index.js';
 import { type ApiFailure, nextDelayMs, shouldPauseRun } from './backoff.js';
 import type { LoopContext } from './context.js';
-import { abortableDelay } from './delay.js';
-import { stopped } from './progress.js';
+import { waitOrStop } from './progress.js';
 
 /** Undefined when the loop goes on (after any wait); otherwise the exit code to stop with. */
 export async function handleApiFailure(ctx: LoopContext, failure: ApiFailure): Promise<number | undefined> {
@@ -30,7 +29,7 @@ export async function handleApiFailure(ctx: LoopContext, failure: ApiFailure): P
       `Usage limit reached: waiting until ${failure.resetAt.toISOString()} (Ctrl+C to stop; --no-wait to exit instead).\n`,
     );
     ctx.events.append({ type: 'usage_limit_wait', until: failure.resetAt.toISOString() });
-    return waitThenGoOn(ctx, waitMs, `usage limit: waiting until ${failure.resetAt.toISOString()}`);
+    return waitOrStop(ctx, waitMs, `usage limit: waiting until ${failure.resetAt.toISOString()}`);
   }
   // Read after the failed session was recorded: it counts in consecutiveFailedSessions.
   const state = await store.load();
@@ -47,19 +46,7 @@ export async function handleApiFailure(ctx: LoopContext, failure: ApiFailure): P
     ...(ctx.options.random ? { random: ctx.options.random } : {}),
   });
   io.out.write(`  API trouble (${failure.kind}); next session in ${describeDuration(delay)}.\n`);
-  return waitThenGoOn(
-    ctx,
-    delay,
-    `API trouble (${failure.kind}): next session in ${describeDuration(delay)}`,
-  );
-}
-
-/** Waits (the live view says what for); undefined to go on, or the exit code when the user stopped it. */
-async function waitThenGoOn(ctx: LoopContext, ms: number, what: string): Promise<number | undefined> {
-  ctx.view.setWaiting(what);
-  const waited = await abortableDelay(ms, ctx.io.signal);
-  ctx.view.setWaiting(undefined);
-  return waited ? undefined : stopped(ctx.io, ctx.config);
+  return waitOrStop(ctx, delay, `API trouble (${failure.kind}): next session in ${describeDuration(delay)}`);
 }
 
 /** `CLAUDE_HARNESS_BACKOFF_BASE_MS` shortens the session-level backoff (tests, impatient users). */

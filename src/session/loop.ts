@@ -32,7 +32,6 @@ import { HARNESS_SERVER_NAME } from '../verify/mcp-server.js';
 import { handleApiFailure } from './api-failure.js';
 import { checkpoint } from './checkpoint.js';
 import type { LoopContext, LoopOptions } from './context.js';
-import { abortableDelay } from './delay.js';
 import { buildGuards } from './guards.js';
 import {
   durationStop,
@@ -45,7 +44,7 @@ import {
 } from './limits.js';
 import { buildPrompt, planNext } from './plan.js';
 import { cleanupSessionProcesses, snapshotProcesses } from './process-cleanup.js';
-import { outcomeWord, printTotals, runFigures, stopped } from './progress.js';
+import { outcomeWord, printTotals, runFigures, stopped, waitOrStop } from './progress.js';
 import { prepareSandbox } from './sandbox-setup.js';
 import { runHarnessSession } from './session-runner.js';
 import { runValidation } from './validation.js';
@@ -170,10 +169,8 @@ async function loop(ctx: LoopContext): Promise<number> {
     if (sessionsThisRun > 0 && config.autoContinueDelayMs > 0) {
       const wait = describeDuration(config.autoContinueDelayMs);
       io.out.write(`Next session in ${wait} (Ctrl+C to stop).\n`);
-      view.setWaiting(`next session in ${wait}`);
-      const waited = await abortableDelay(config.autoContinueDelayMs, io.signal);
-      view.setWaiting(undefined);
-      if (!waited) return stopped(io, config);
+      const stop = await waitOrStop(ctx, config.autoContinueDelayMs, `next session in ${wait}`);
+      if (stop !== undefined) return stop;
     }
     sessionsThisRun++;
 

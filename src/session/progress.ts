@@ -1,6 +1,7 @@
 /**
- * What the loop tells people about the run as a whole: its figures (for the progress line and the live view), the totals
- * when the run ends, the line when it stops early, and the word for a session's outcome.
+ * What the loop tells people about the run as a whole: its figures (for the progress line and the live
+ * view), the totals when the run ends, the waits between sessions, the line when it stops early, and the
+ * word for a session's outcome.
  */
 import type { CommandIO } from '../cli/io.js';
 import type { RunConfig } from '../config/types.js';
@@ -8,6 +9,8 @@ import { ExitCode } from '../errors/index.js';
 import { usdExact } from '../report/cost.js';
 import type { RunFigures } from '../report/live-view.js';
 import type { EndedOutcome, HarnessState } from '../state/schema.js';
+import type { LoopContext } from './context.js';
+import { abortableDelay } from './delay.js';
 
 /** The run's figures: the planned features (none before the list exists) and the state's totals. */
 export function runFigures(state: HarnessState, features: readonly { passes: boolean }[]): RunFigures {
@@ -45,4 +48,12 @@ export function outcomeWord(outcome: EndedOutcome): string {
     'api-error': 'API error',
     interrupted: 'interrupted',
   }[outcome];
+}
+
+/** Waits (the live view says what for); undefined to go on, or the exit code when the user stopped it. */
+export async function waitOrStop(ctx: LoopContext, ms: number, what: string): Promise<number | undefined> {
+  ctx.view.setWaiting(what);
+  const waited = await abortableDelay(ms, ctx.io.signal);
+  ctx.view.setWaiting(undefined);
+  return waited ? undefined : stopped(ctx.io, ctx.config);
 }
