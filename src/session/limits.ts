@@ -105,13 +105,14 @@ export function sessionBudget(ctx: LoopContext, state: HarnessState): SpendCap |
   return { usd, limit: usd === config.maxSessionBudgetUsd ? 'max-session-budget-usd' : 'max-budget-usd' };
 }
 
-/** The next session's time limit: --session-timeout, or what is left of --max-duration if less (≥ 1 s). */
+/** A session's time limit, and where it comes from. */
 export interface TimeLimit {
   ms: number;
   /** The limit is what is left of --max-duration: a session it ends is the run's time running out. */
   byRunDuration: boolean;
 }
 
+/** The next session's time limit: --session-timeout, or what is left of --max-duration if less (≥ 1 s). */
 export function sessionTimeLimit(ctx: LoopContext): TimeLimit {
   const { config } = ctx;
   const leftMs =
