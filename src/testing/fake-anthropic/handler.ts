@@ -19,6 +19,8 @@ import { type Schedule, sendError, sendJson, sendReply } from './respond.js';
 
 export interface HandlerContext extends AgentContext {
   requests: RecordedRequest[];
+  /** Keep the raw body in each record. */
+  recordBodies: boolean;
   schedule: Schedule;
 }
 
@@ -38,6 +40,7 @@ export function createHandler(
     const requestId = `req_fake_${randomUUID().replaceAll('-', '')}`;
     const raw = await readBody(req);
     const record = newRecord(++seq, method, path, req.headers);
+    if (ctx.recordBodies) record.body = raw;
     ctx.requests.push(record);
     const logLine = (what: string) => ctx.log(`#${record.seq} ${method} ${path} ${what}`);
 

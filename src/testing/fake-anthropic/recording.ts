@@ -55,6 +55,8 @@ export interface RecordedRequest {
   outcome: RequestOutcome;
   /** A safe subset of the request headers (no credentials). */
   headers: Record<string, string>;
+  /** The raw request body, when the server was started with `recordBodies`. */
+  body?: string;
 }
 
 /** Headers worth asserting on (client identity, API version, SDK retry state). */

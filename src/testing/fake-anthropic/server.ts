@@ -24,6 +24,11 @@ export interface StartFakeAnthropicOptions {
   variables?: Record<string, string>;
   /** Receives one line per request and one per failure. */
   log?: (line: string) => void;
+  /**
+   * Keep each request's raw body in its record (`body`), so a test can search everything the model was sent
+   * (e.g. for a credential that must never reach it). Off by default: bodies are large.
+   */
+  recordBodies?: boolean;
 }
 
 export interface FakeAnthropicServer {
@@ -88,6 +93,7 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions): Pr
     log,
     fail,
     requests,
+    recordBodies: options.recordBodies ?? false,
     ledger,
     router,
     nextId: idSource(),

@@ -235,6 +235,16 @@ describe('fake Anthropic server: request classification', () => {
     expect(server.requests.map((r) => r.kind)).toEqual(['side', 'side', 'agent']);
   });
 
+  it('keeps each raw request body only when asked (recordBodies), so a test can search what the model was sent', async () => {
+    const plain = await start(TWO_TURNS);
+    await client(plain).messages.create(agentParams([user('the canary 0815')]));
+    expect(plain.requests[0]?.body).toBeUndefined();
+    const recording = await start(TWO_TURNS, { recordBodies: true });
+    await client(recording).messages.create(agentParams([user('the canary 0815')]));
+    expect(recording.requests[0]?.body).toContain('the canary 0815');
+    expect(JSON.parse(recording.requests[0]?.body ?? '')).toMatchObject({ model: MODEL });
+  });
+
   it('takes the next session for a conversation without assistant messages, despite extra user messages', async () => {
     const server = await start({
       sessions: [
