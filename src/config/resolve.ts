@@ -191,6 +191,7 @@ export async function resolveRunConfig(input: ResolveRunConfigInput): Promise<Ru
     verbosity,
     secrets: file.secrets,
     policy: file.policy,
+    confinement: file.confinement,
     configFile,
   };
 }

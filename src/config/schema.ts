@@ -3,7 +3,9 @@
  * (`secrets`, `policy`) that their modules define. It checks the file and each flag's value, and
  * `scripts/gen-schema.mjs` turns it into `schema/claude-harness.schema.json` for editors.
  */
+
 import { z } from 'zod';
+import { type SandboxConfig, sandboxConfigSchema } from '../guards/confinement.js';
 import { type SecretsConfig, secretsConfigSchema } from '../guards/secrets/config.js';
 import { type PolicyConfig, policyConfigSchema } from '../guards/shell/policy.js';
 import { DURATION_PATTERN, durationMs, MAX_DURATION_MS, UNIT_MS } from './duration.js';
@@ -32,17 +34,19 @@ type ValueOfKind<K extends SettingKind> = K extends 'positive-integer' | 'non-ne
 
 /**
  * The sections of `claude-harness.json` that no flag sets, each checked by the schema of the module that
- * reads it: `secrets` by the secrets guard, `policy` by the shell command policy.
+ * reads it: `secrets` by the secrets guard, `policy` by the shell command policy, `confinement` by the
+ * confinement of the agent's processes.
  */
 export const FILE_SECTIONS = {
   secrets: secretsConfigSchema,
   policy: policyConfigSchema,
+  confinement: sandboxConfigSchema,
 } as const;
 
 /** The contents of `claude-harness.json`; every key is optional. */
 export type ProjectConfig = { $schema?: string } & {
   [S in FileSetting as FileKeyOf<S>]?: ValueOfKind<S['kind']>;
-} & { secrets?: SecretsConfig; policy?: PolicyConfig };
+} & { secrets?: SecretsConfig; policy?: PolicyConfig; confinement?: SandboxConfig };
 
 /** The zod type of one setting's value, as written in the file (a duration before its conversion to ms). */
 export function settingSchema(setting: RunSetting): z.ZodType<string | number | boolean> {

@@ -340,6 +340,7 @@ export const RUN_SETTINGS = {
   ],
   secrets: null,
   policy: null,
+  confinement: null,
   configFile: null,
 } as const satisfies { readonly [K in keyof RunConfig]: RunSetting | readonly RunSetting[] | null };
 

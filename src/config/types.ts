@@ -2,6 +2,7 @@
  * The resolved settings of one `claude-harness run`. Built by `src/config/resolve.ts` from, in order of
  * precedence: command-line flags, the project config file (`claude-harness.json`), the defaults below.
  */
+import type { SandboxConfig } from '../guards/confinement.js';
 import type { SecretsConfig } from '../guards/secrets/config.js';
 import type { PolicyConfig } from '../guards/shell/policy.js';
 
@@ -104,6 +105,8 @@ export interface RunConfig {
   secrets: SecretsConfig | undefined;
   /** The `policy` section of the config file: additions to the default shell command policy. */
   policy: PolicyConfig | undefined;
+  /** The `confinement` section of the config file: what else the agent's processes may read. */
+  confinement: SandboxConfig | undefined;
   /** The config file that was read, if any (absolute path). */
   configFile: string | undefined;
 }

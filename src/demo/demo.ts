@@ -55,6 +55,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     sandbox: chooseSandbox(io.env).settings !== undefined,
     secrets: undefined,
     policy: undefined,
+    confinement: undefined,
     configFile: undefined,
   };
   let exitCode: number;

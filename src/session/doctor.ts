@@ -93,15 +93,17 @@ export async function runDoctorChecks(
     });
   } else {
     const result = await probeInProject(probe, opts.projectDir, env, platform, io.signal);
-    checks.push(
-      result.ok
-        ? {
-            ok: true,
-            required: true,
-            label: `sandbox confines Bash (probe took ${(result.durationMs / 1000).toFixed(1)} s)`,
-          }
-        : { ok: false, required: true, label: `sandbox: ${result.reason}`, fix: result.fix },
-    );
+    if (result.ok) {
+      checks.push({
+        ok: true,
+        required: true,
+        label: `sandbox confines Bash (probe took ${(result.durationMs / 1000).toFixed(1)} s)`,
+      });
+      for (const proved of result.checks)
+        checks.push({ ok: true, required: true, label: `sandbox: ${proved}` });
+    } else {
+      checks.push({ ok: false, required: true, label: `sandbox: ${result.reason}`, fix: result.fix });
+    }
   }
 
   const chromium = deps.chromiumPath ?? '/usr/bin/chromium';

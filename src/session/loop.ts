@@ -45,7 +45,7 @@ import {
 import { buildPrompt, planNext } from './plan.js';
 import { cleanupSessionProcesses, snapshotProcesses } from './process-cleanup.js';
 import { outcomeWord, printTotals, runFigures, stopped, waitOrStop } from './progress.js';
-import { prepareSandbox } from './sandbox-setup.js';
+import { confineToProject, prepareSandbox } from './sandbox-setup.js';
 import { runHarnessSession } from './session-runner.js';
 import { runValidation } from './validation.js';
 import { judgeSession, maybeSkip } from './verdicts.js';
@@ -74,10 +74,11 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
   // With --json, stdout carries only the event stream; everything for people goes to stderr.
   const human: CommandIO = config.json ? { ...io, out: io.err } : io;
   // The sandbox is checked before anything is written to the project.
-  const sandbox = await prepareSandbox(config, human, baseEnv, options.engineEnv);
+  const prepared = await prepareSandbox(config, human, baseEnv, options.engineEnv);
 
   await mkdir(config.projectDir, { recursive: true });
   const projectDir = await realpath(config.projectDir);
+  const sandbox = await confineToProject(prepared, projectDir, { ...baseEnv, ...options.engineEnv }, config);
   if (config.specPath !== undefined) await copySpec(config.specPath, projectDir);
 
   const lock = await acquireRunLock(projectDir);
@@ -220,7 +221,7 @@ async function loop(ctx: LoopContext): Promise<number> {
       prompt,
       model: config.model,
       baseEnv: ctx.baseEnv,
-      engineEnv: ctx.options.engineEnv,
+      engineEnv: { ...ctx.sandbox.env, ...ctx.options.engineEnv },
       sandbox: ctx.sandbox.settings,
       // Approved by the session's canUseTool like every call the guards let through; naming them in
       // allowedTools would only make the SDK warn that canUseTool is shadowed.

@@ -1,9 +1,14 @@
 /**
  * Checks that the OS sandbox really confines the agent's Bash, through the very path a session uses: the
- * Agent SDK, its Claude Code CLI and its Bash tool, with the run's environment and sandbox settings. The
- * model is replaced by a one-call script on the fake Messages API (127.0.0.1), so it needs no key and no
- * network. The scripted Bash call writes one file inside the project and one outside both the project and
- * $TMPDIR; the sandbox confines when the first exists and the second does not. About 1 s.
+ * Agent SDK, its Claude Code CLI and its Bash tool, with the run's environment and the sandbox settings a
+ * session gets (`confinedSandboxSettings`, for the probe's project). The model is replaced by a one-call
+ * script on the fake Messages API (127.0.0.1), so it needs no key and no network. The scripted Bash call
+ * - writes one file inside the project (must work: the sandbox runs at all),
+ * - writes one outside both the project and $TMPDIR (must fail),
+ * - writes one into the harness's records, `.claude-harness/` (must fail),
+ * - reads a file outside the project (its content must not come back),
+ * - prints its environment (neither the model key nor a secret-named canary variable may be in it).
+ * About 1 s.
  */
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, rm, rmdir, stat, writeFile } from 'node:fs/promises';
@@ -12,10 +17,20 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
 import { type Env, REAL_MODEL_VARIABLES } from '../engine/env.js';
 import type { EngineEvent } from '../engine/events.js';
-import { chooseSandbox } from './sandbox.js';
+import { confinementFor, type SandboxConfig } from '../guards/confinement.js';
+import { HARNESS_DIR } from '../state/paths.js';
+import { chooseSandbox, confinedSandboxSettings } from './sandbox.js';
+
+/** What a passing probe proved, one phrase each, in the order the probe checks them. */
+export const PROBE_CHECKS = [
+  'writes outside the project: blocked',
+  'reads outside the project: blocked',
+  'credentials: hidden from the agent',
+  'harness records: not writable by the agent',
+] as const;
 
 export type ProbeResult =
-  | { ok: true; durationMs: number }
+  | { ok: true; durationMs: number; checks: readonly string[] }
   | {
       ok: false;
       /** What is wrong, one sentence. */
@@ -42,6 +57,8 @@ export interface ProbeOptions {
    * sessions will see (e.g. CLAUDE_CODE_SUBPROCESS_ENV_SCRUB). The probe's own API settings win.
    */
   envOverrides?: Env;
+  /** The config file's `confinement` section, as the sessions will get it. */
+  sandboxConfig?: SandboxConfig | undefined;
   /** Gives up after this long; default 30 s. */
   timeoutMs?: number;
   platform?: NodeJS.Platform;
@@ -83,9 +100,13 @@ export async function probeSandbox(options: ProbeOptions): Promise<ProbeResult> 
   await mkdir(projectDir, { recursive: true });
   const token = randomBytes(6).toString('hex');
   const insideFile = join(projectDir, `.claude-harness-probe-${token}`);
+  // The records folder exists whenever a session runs (the run lock is in it); the probe makes it if needed.
+  const recordsDir = join(projectDir, HARNESS_DIR);
+  const recordsFile = join(recordsDir, `probe-${token}`);
   // A sandboxed session makes `.claude/.cc-writes/` in the project; the probe removes them if it made them.
-  const madeDirs = [join(projectDir, '.claude', '.cc-writes'), join(projectDir, '.claude')];
+  const madeDirs = [join(projectDir, '.claude', '.cc-writes'), join(projectDir, '.claude'), recordsDir];
   const existedBefore = await Promise.all(madeDirs.map(exists));
+  await mkdir(recordsDir, { recursive: true });
   const outsideDir = await makeOutsideDir(projectDir, options.env);
   if (outsideDir === undefined) {
     return fail(
@@ -94,16 +115,44 @@ export async function probeSandbox(options: ProbeOptions): Promise<ProbeResult> 
     );
   }
   const outsideFile = join(outsideDir, 'escaped.txt');
+  const secretFile = join(outsideDir, 'secret.txt');
+  const secretText = `outside-secret-${randomBytes(8).toString('hex')}`;
+  await writeFile(secretFile, `${secretText}\n`);
+  const canary = {
+    name: 'CLAUDE_HARNESS_PROBE_TOKEN',
+    value: `probe-canary-${randomBytes(8).toString('hex')}`,
+  };
   const configDir = options.configDir ?? (await mkdtemp(join(tmpdir(), 'claude-harness-probe-config-')));
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
 
   try {
-    const outcome = await playProbeSession({ ...options, sandbox, projectDir, configDir, signal }, [
-      `echo inside > ${shellQuote(insideFile)}`,
-      `echo escaped > ${shellQuote(outsideFile)}`,
-      'echo probe-done',
-    ]);
+    const probeEnv: Env = { ...options.env, [canary.name]: canary.value };
+    const apiEnv = probeApiEnv(configDir);
+    const confinement = confinementFor({
+      projectDir,
+      env: { ...probeEnv, ...options.envOverrides, ...apiEnv },
+      config: options.sandboxConfig,
+    });
+    const outcome = await playProbeSession(
+      {
+        ...options,
+        env: probeEnv,
+        sandbox: confinedSandboxSettings(sandbox, confinement),
+        projectDir,
+        configDir,
+        signal,
+      },
+      [
+        `echo inside > ${shellQuote(insideFile)}`,
+        `echo escaped > ${shellQuote(outsideFile)}`,
+        `echo forged > ${shellQuote(recordsFile)}`,
+        `cat ${shellQuote(secretFile)}`,
+        'env',
+        'echo probe-done',
+      ],
+    );
+    const output = outcome.toolResults.join('\n');
     if (await isFile(outsideFile)) {
       const scrub =
         options.envOverrides?.CLAUDE_CODE_SUBPROCESS_ENV_SCRUB ??
@@ -115,12 +164,32 @@ export async function probeSandbox(options: ProbeOptions): Promise<ProbeResult> 
           : `check that bubblewrap works for this user (bwrap --ro-bind / / true), ${NO_SANDBOX_HINT}`,
       );
     }
-    if (await isFile(insideFile)) return { ok: true, durationMs: elapsed() };
+    if (await isFile(insideFile)) {
+      if (output.includes(secretText)) {
+        return fail(
+          `the sandbox does not confine reads: Bash read ${secretFile} (outside the project)`,
+          `update claude-harness and its Agent SDK, ${NO_SANDBOX_HINT}`,
+        );
+      }
+      if (output.includes(canary.value) || output.includes(PROBE_API_KEY)) {
+        return fail(
+          'the sandbox does not hide credentials: Bash saw a secret environment variable',
+          `update claude-harness and its Agent SDK, ${NO_SANDBOX_HINT}`,
+        );
+      }
+      if (await isFile(recordsFile)) {
+        return fail(
+          `the sandbox does not protect the harness's records: Bash wrote ${recordsFile}`,
+          `update claude-harness and its Agent SDK, ${NO_SANDBOX_HINT}`,
+        );
+      }
+      return { ok: true, durationMs: elapsed(), checks: PROBE_CHECKS };
+    }
     if (options.signal?.aborted) return fail('the sandbox probe was interrupted', 'run it again');
     if (timeout.aborted) {
       return fail('the sandbox probe timed out', `run claude-harness doctor for details, ${NO_SANDBOX_HINT}`);
     }
-    const detail = outcome.lastToolResult ?? outcome.error ?? 'no tool result';
+    const detail = outcome.toolResults.at(-1) ?? outcome.error ?? 'no tool result';
     return fail(
       `Bash failed inside the sandbox, so the sandbox could not be verified: ${oneLine(detail)}`,
       /namespace|bwrap|permission/i.test(detail)
@@ -130,6 +199,7 @@ export async function probeSandbox(options: ProbeOptions): Promise<ProbeResult> 
   } finally {
     await Promise.all([
       rm(insideFile, { force: true }),
+      rm(recordsFile, { force: true }),
       rm(outsideDir, { recursive: true, force: true }),
       options.configDir === undefined ? rm(configDir, { recursive: true, force: true }) : undefined,
     ]);
@@ -138,6 +208,19 @@ export async function probeSandbox(options: ProbeOptions): Promise<ProbeResult> 
       if (!existedBefore[index]) await rmdir(dir).catch(() => {});
     }
   }
+}
+
+const PROBE_API_KEY = 'sk-ant-probe-not-a-real-key';
+
+/** The probe CLI's API settings (its own config dir, no retries); the base URL is added once the server runs. */
+function probeApiEnv(configDir: string): Env {
+  return {
+    ANTHROPIC_API_KEY: PROBE_API_KEY,
+    CLAUDE_CONFIG_DIR: configDir,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0',
+    API_TIMEOUT_MS: '10000',
+  };
 }
 
 /** Plays one scripted Bash call through the SDK, the CLI and its sandbox, against the fake model server. */
@@ -149,7 +232,7 @@ async function playProbeSession(
     signal: AbortSignal;
   },
   commands: string[],
-): Promise<{ lastToolResult?: string; error?: string }> {
+): Promise<{ toolResults: string[]; error?: string }> {
   const [{ startFakeAnthropic, parseScenario }, { runSession }] = await Promise.all([
     import('../testing/fake-anthropic/index.js'),
     import('../engine/session.js'),
@@ -170,7 +253,7 @@ async function playProbeSession(
     'sandbox-probe.json',
   );
   const server = await startFakeAnthropic({ scenario });
-  const outcome: { lastToolResult?: string; error?: string } = {};
+  const outcome: { toolResults: string[]; error?: string } = { toolResults: [] };
   try {
     const baseEnv: Env = { ...options.env };
     for (const name of REAL_MODEL_VARIABLES) delete baseEnv[name];
@@ -181,12 +264,8 @@ async function playProbeSession(
       baseEnv,
       env: {
         ...options.envOverrides,
+        ...probeApiEnv(options.configDir),
         ANTHROPIC_BASE_URL: server.url,
-        ANTHROPIC_API_KEY: 'sk-ant-probe-not-a-real-key',
-        CLAUDE_CONFIG_DIR: options.configDir,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        CLAUDE_CODE_MAX_RETRIES: '0',
-        API_TIMEOUT_MS: '10000',
         NO_PROXY: withLoopback(baseEnv.NO_PROXY),
         no_proxy: withLoopback(baseEnv.no_proxy),
       },
@@ -196,7 +275,7 @@ async function playProbeSession(
     });
     for await (const event of events) {
       if (event.type === 'tool_result' && event.content.trim() !== '')
-        outcome.lastToolResult = event.content.trim();
+        outcome.toolResults.push(event.content.trim());
       if (event.type === 'error') outcome.error = event.message;
       if (event.type === 'result' && !event.ok) outcome.error = event.text || 'the probe session failed';
     }

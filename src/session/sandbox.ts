@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
+import type { Confinement } from '../guards/confinement.js';
 
 /**
  * The SDK's OS sandbox confines the agent's Bash with bubblewrap and socat on Linux. When both are on
@@ -47,4 +48,24 @@ export function findOnPath(binary: string, path: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The SDK sandbox settings of `base` (from `chooseSandbox`) confined to one project: reads limited to the
+ * confinement's readable folders (everything else, the home included, is denied), writes to its writable
+ * ones except the harness's records, and its credential variables denied to every sandboxed command.
+ */
+export function confinedSandboxSettings(base: SandboxSettings, confinement: Confinement): SandboxSettings {
+  return {
+    ...base,
+    filesystem: {
+      denyRead: ['/', ...confinement.hidden],
+      allowRead: confinement.readable,
+      allowWrite: confinement.writable.filter((dir) => dir !== confinement.projectDir),
+      denyWrite: confinement.readOnly,
+    },
+    credentials: {
+      envVars: confinement.credentials.map((name) => ({ name, mode: 'deny' as const })),
+    },
+  };
 }

@@ -3,7 +3,10 @@
  * (feature_pass / feature_give_up), the regression check before the session, the confinement of the test
  * commands it runs, and whether the Playwright MCP server is offered.
  */
+
+import { homedir } from 'node:os';
 import type { RunConfig } from '../config/types.js';
+import { confinementFor } from '../guards/confinement.js';
 import { readOwnedList, writeOwnedList } from '../ledger/owned-list.js';
 import type { EventLog } from '../state/events.js';
 import { bubblewrapPath, confineToProject } from '../verify/confine.js';
@@ -108,7 +111,9 @@ export function testConfinement(
 ): { wrapArgv?: (argv: readonly string[]) => string[] } {
   if (!config.sandbox) return {};
   const bwrap = bubblewrapPath(env);
-  return bwrap === undefined ? {} : { wrapArgv: confineToProject(projectDir, bwrap) };
+  if (bwrap === undefined) return {};
+  const confinement = confinementFor({ projectDir, env, config: config.confinement });
+  return { wrapArgv: confineToProject(confinement, bwrap, homedir()) };
 }
 
 /**

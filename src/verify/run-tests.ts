@@ -4,8 +4,10 @@
  * aborted, the whole process tree is stopped (a dev server or browser a test left running included). The
  * output is captured (both streams, capped) and the runner's test counts are read from it.
  */
+
 import { spawn } from 'node:child_process';
 import { terminateTree } from '../engine/process-tree.js';
+import { withoutCredentials } from '../guards/confinement.js';
 import { browserTestEnv } from './browser.js';
 import { type AcceptedTestCommand, checkTestCommand, type TestRunner } from './test-command.js';
 import { parseTestCounts, stripAnsi, type TestCounts } from './test-output.js';
@@ -57,14 +59,11 @@ const DEFAULT_TAIL_CHARS = 4000;
 const MAX_CAPTURE_CHARS = 512 * 1024;
 /** How long to wait for the output pipes to close after the process tree is gone. */
 const PIPE_CLOSE_MS = 1000;
-/** Never handed to test code: the credentials of the agent's model. */
-const CREDENTIAL_VARS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'];
-
+/** The environment of a test run: `base` (default `process.env`) without any credential (test code is the agent's). */
 export function testEnvironment(base: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base ?? process.env)) {
+  for (const [name, value] of Object.entries(withoutCredentials(base ?? process.env))) {
     if (value === undefined) continue;
-    if (base === undefined && CREDENTIAL_VARS.includes(name)) continue;
     env[name] = value;
   }
   // CI=1: no watch mode, no interactive prompts, `.only` refused by runners that support it.

@@ -42,6 +42,7 @@ describe('parseProjectConfig', () => {
       sandbox: true,
       secrets: { allow: [{ path: 'test/fixtures/**', rule: 'github', reason: 'fake tokens for tests' }] },
       policy: { allowCommands: ['make'], denyCommands: ['curl'], allowInlineCode: false },
+      confinement: { allowRead: ['/opt/sdk', '~/.gradle'] },
     };
     expect(Object.keys(config)).toEqual(PROJECT_CONFIG_KEYS);
     expect(parseProjectConfig(JSON.stringify(config), FILE)).toEqual({ ok: true, config });
@@ -81,7 +82,7 @@ describe('parseProjectConfig', () => {
 
   it('lists every unknown key with a suggestion', () => {
     const keys =
-      '$schema, spec, mode, maxIterations, maxDuration, maxBudgetUsd, maxSessionBudgetUsd, model, sessionTimeout, stallTimeout, firstResponseTimeout, toolAllowance, testTimeout, autoContinueDelay, maxRetries, regressionSample, featureCount, promptsDir, notifyUrl, waitOnUsageLimit, sandbox, secrets, policy';
+      '$schema, spec, mode, maxIterations, maxDuration, maxBudgetUsd, maxSessionBudgetUsd, model, sessionTimeout, stallTimeout, firstResponseTimeout, toolAllowance, testTimeout, autoContinueDelay, maxRetries, regressionSample, featureCount, promptsDir, notifyUrl, waitOnUsageLimit, sandbox, secrets, policy, confinement';
     expect(problems('{"modle": "opus", "colour": "red", "noSandbox": true}')).toEqual([
       `${FILE}: unknown key "modle" (did you mean "mode"?); valid keys are ${keys}`,
       `${FILE}: unknown key "colour"; valid keys are ${keys}`,

@@ -299,6 +299,7 @@ describe('resolveRunConfig: success', () => {
   it('reads durations, switches and sections from claude-harness.json', async () => {
     const secrets = { allow: [{ path: 'test/fixtures/**', rule: 'github', reason: 'fake tokens' }] };
     const policy = { allowCommands: ['make'], allowHosts: ['api.example.com'] };
+    const confinement = { allowRead: ['/opt/android-sdk'] };
     await project('app', {
       sessionTimeout: 45,
       stallTimeout: '90s',
@@ -309,6 +310,7 @@ describe('resolveRunConfig: success', () => {
       sandbox: false,
       secrets,
       policy,
+      confinement,
     });
     const config = await resolveRunConfig({ flags: { projectDir: 'app', spec: 'spec.md' }, cwd, env: {} });
     expect(config).toMatchObject({
@@ -322,6 +324,7 @@ describe('resolveRunConfig: success', () => {
       sandbox: false,
       secrets,
       policy,
+      confinement,
     });
   });
 
@@ -559,6 +562,7 @@ describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
       sandbox: 'no',
       secrets: { allow: [{ path: '../x' }] },
       policy: { allowCommands: ['a b'], colour: 1 },
+      confinement: { allowRead: ['relative/sdk', '~', '/'] },
     });
     const error = await rejects({ projectDir: 'app', spec: 'spec.md' });
     const file = join(dir, CONFIG_FILE_NAME);
@@ -570,6 +574,9 @@ describe('resolveRunConfig: bad input (exit 2, nothing written)', () => {
       `${file}: "secrets.allow[0].reason": an allowance needs a \`reason\``,
       `${file}: "policy.allowCommands[0]": a command name (no spaces or paths), e.g. "make"; got "a b"`,
       `${file}: "policy" has unknown key "colour"`,
+      `${file}: "confinement.allowRead[0]": each \`allowRead\` path must be absolute or start with ~/; got "relative/sdk"`,
+      `${file}: "confinement.allowRead[1]": \`allowRead\` cannot open the whole file system or the whole home folder; got "~"`,
+      `${file}: "confinement.allowRead[2]": \`allowRead\` cannot open the whole file system or the whole home folder; got "/"`,
     ]);
   });
 

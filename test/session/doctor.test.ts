@@ -52,6 +52,12 @@ describe('runDoctorCommand', () => {
       expect(lines[5]).toMatch(/^✓ bubblewrap \d/);
       expect(lines[6]).toMatch(/^✓ socat \d/);
       expect(lines[7]).toMatch(/^✓ sandbox confines Bash \(probe took \d+\.\d s\)$/);
+      expect(lines.slice(8, 12)).toEqual([
+        '✓ sandbox: writes outside the project: blocked',
+        '✓ sandbox: reads outside the project: blocked',
+        '✓ sandbox: credentials: hidden from the agent',
+        '✓ sandbox: harness records: not writable by the agent',
+      ]);
       expect(lines.at(-1)).toBe('Everything claude-harness needs is in place.');
       expect(code).toBe(0);
     } else {

@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseSandbox } from '../../src/session/sandbox.js';
-import { probeSandbox } from '../../src/session/sandbox-probe.js';
+import { PROBE_CHECKS, probeSandbox } from '../../src/session/sandbox-probe.js';
 import { tempDir } from '../helpers/engine-env.js';
 
 const sandboxAvailable = chooseSandbox(process.env).settings !== undefined;
@@ -48,7 +48,7 @@ describe('probeSandbox', () => {
       expect(result).toMatchObject({ ok: false, fix: expect.stringContaining('apt-get install') });
       return;
     }
-    expect(result).toEqual({ ok: true, durationMs: expect.any(Number) });
+    expect(result).toEqual({ ok: true, durationMs: expect.any(Number), checks: PROBE_CHECKS });
     expect(result.durationMs).toBeLessThan(15_000);
     expect(await readdir(project.path)).toEqual([]); // the probe file is removed
   });

@@ -1,15 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
+import { confinementFor } from '../../src/guards/confinement.js';
 import { findChromium, playwrightMcpServer, proofDir } from '../../src/verify/browser.js';
 import { bubblewrapPath, confineToProject } from '../../src/verify/confine.js';
 import { testEnvironment } from '../../src/verify/run-tests.js';
 import { checkTestCommand } from '../../src/verify/test-command.js';
 import { verifyTestCommand } from '../../src/verify/verify.js';
 import { freePort, SPEC_PATH, webProjectFiles } from '../helpers/web-project.js';
-import { tempProject } from './project.js';
+import { REPO_NODE_MODULES, tempProject } from './project.js';
 
 // CI installs Debian's chromium (apt-get install chromium); these tests need it.
 const chromium = findChromium();
@@ -105,7 +107,16 @@ describe('playwright test commands', () => {
       projectDir: project.path,
       timeoutMs: 60_000,
       artifactsDir: proofDir(project.path, 'F001'),
-      wrapArgv: confineToProject(project.path, bwrap as string),
+      wrapArgv: confineToProject(
+        // The project's node_modules is a link to the repository's: readable, as a user's own would be.
+        confinementFor({
+          projectDir: project.path,
+          env: process.env,
+          config: { allowRead: [REPO_NODE_MODULES] },
+        }),
+        bwrap as string,
+        homedir(),
+      ),
     });
     expect(result.ok, result.ok ? '' : `${result.reason}\n${result.run?.outputTail}`).toBe(true);
     expect(result.run?.counts).toMatchObject({ passed: 1, failed: 0 });
