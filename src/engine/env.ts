@@ -5,7 +5,9 @@
  *
  * Not set here on purpose: CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1. With CLI 2.1.332 it forces the permission
  * mode to `default`, and Bash calls approved by `canUseTool` then run outside the OS sandbox (verified:
- * a write to /root succeeded). Keeping credentials from the agent's shell is the guards' job.
+ * a write to /root succeeded). The credentials are kept from the agent's processes by the sandbox instead
+ * (`credentials.envVars` deny, built from src/guards/confinement.ts), and from the tests the harness runs by
+ * `withoutCredentials`.
  */
 export type Env = Record<string, string | undefined>;
 
