@@ -140,8 +140,34 @@ function subcommandRule(
     );
   const output = outputOption(context, call, args);
   if (output !== undefined) return output;
+  if (has('--ext-diff'))
+    return denial('git-option', '`--ext-diff` runs an external diff program: use the built-in diff.');
   switch (name) {
+    case 'remote': {
+      const action = args.find((word) => !word.value.startsWith('-'))?.value;
+      if (action === 'add' || action === 'set-url') {
+        return denial(
+          'git-remote',
+          `\`git remote ${action}\` points the repository at another server, where pushes would send the code: the user sets up remotes.`,
+        );
+      }
+      return undefined;
+    }
+    case 'archive':
+      if (has('--remote', '--exec'))
+        return denial(
+          'git-option',
+          '`git archive --remote` talks to another server: archive the local repository.',
+        );
+      return undefined;
     case 'push': {
+      const repository = args.find((word) => !word.value.startsWith('-'));
+      if (repository !== undefined && remoteLocation(repository.value)) {
+        return denial(
+          'git-remote',
+          `git push ${shown(repository)} sends the code to a location that is not a configured remote: push to the project's remote by name (\`git push origin BRANCH\`).`,
+        );
+      }
       if (
         has('-f', '--force', '--force-with-lease', '--force-if-includes', '--mirror') ||
         values.some((value) => /^-[a-zA-Z]*f/.test(value) && !value.startsWith('--'))
@@ -265,6 +291,11 @@ function subcommandRule(
 }
 
 /** `--output`, `-o` of log/diff/show/archive/format-patch write files. */
+/** A URL, `host:path` or a path rather than the name of a configured remote. */
+function remoteLocation(text: string): boolean {
+  return /:\/\/|^[^/]*:|^(\.|\/|~)/.test(text);
+}
+
 function outputOption(context: RuleContext, call: CommandCall, args: readonly Word[]): Denial | undefined {
   for (let index = 0; index < args.length; index++) {
     const word = args[index] as Word;

@@ -6,6 +6,7 @@
 import type { Denial, Word } from '../model.js';
 import { type CommandCall, denial, type Rule, type RuleContext, type RuleResult, shown } from './context.js';
 import { checkPath } from './paths.js';
+import { pythonModule } from './pip.js';
 
 /** Refuses an interpreter that would read its program from standard input we cannot see. */
 function programFromStdin(context: RuleContext, call: CommandCall): Denial | undefined {
@@ -124,7 +125,13 @@ export const pythonRule: Rule = (call, context) => {
     for (let at = 1; at < text.length; at++) {
       const letter = text[at];
       if (letter === 'c') return inlineCode(context, call.name, '-c');
-      if (letter === 'm') return undefined; // a module of the environment, e.g. `python3 -m http.server`
+      if (letter === 'm') {
+        // `python3 -m http.server`, `python3 -mpytest`: the module and its arguments.
+        const inline = text.slice(at + 1);
+        const module = inline !== '' ? { ...word, value: inline } : args[index + 1];
+        if (module === undefined) return undefined;
+        return pythonModule(context, call, module, args.slice(index + (inline !== '' ? 1 : 2)));
+      }
       if (letter === 'V' || letter === 'h') return undefined;
       if (letter === 'W' || letter === 'X') {
         if (at === text.length - 1) index += 1;

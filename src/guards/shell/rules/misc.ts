@@ -158,3 +158,11 @@ export const hashRule: Rule = (call) =>
   call.args.some((word) => /^-[a-z]*p/.test(word.value))
     ? denial('hash-path', '`hash -p` makes a command name run another program: call the program by its name.')
     : undefined;
+
+/** `rg`: reads, except `--pre` and `--hostname-bin`, which run another program. */
+export const rgRule: Rule = (call) => {
+  const runs = call.args.find((word) => /^--(pre|hostname-bin)(=|$)/.test(word.value));
+  return runs === undefined
+    ? undefined
+    : denial('rg-program', `\`rg ${runs.source}\` runs another program on every file: search without it.`);
+};

@@ -1,0 +1,150 @@
+/**
+ * Reads outside the project: which paths a command may read, whatever the command. Inside the project
+ * anything may be read; outside it, only the toolchain's folders (/usr, /etc, /opt, …) minus the files that
+ * hold credentials (/etc/shadow, /proc/PID/environ, …). The user's home, /root, other users' homes and secret
+ * mounts are refused whether or not the path exists; any other folder (another project, /tmp, /srv) is
+ * refused when the path exists, so a search for the text "/api/users" still runs.
+ *
+ * The OS sandbox confines reads too; this check gives the agent a clear refusal before anything runs.
+ */
+import { lstatSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, posix } from 'node:path';
+import { isWithin, resolveInProject } from '../paths.js';
+import { type Denial, UNKNOWN_CWD, type Word } from './model.js';
+
+/** Folders outside the project that hold the toolchain and may be read (besides the exceptions below). */
+const READABLE_ROOTS = [
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/opt',
+  '/etc',
+  '/sys',
+  '/proc',
+  '/nix/store',
+  '/snap',
+  dirname(dirname(process.execPath)),
+];
+/** Devices that may be read. */
+const READABLE_DEVICES = new Set([
+  '/dev/null',
+  '/dev/zero',
+  '/dev/random',
+  '/dev/urandom',
+  '/dev/stdin',
+  '/dev/stdout',
+  '/dev/stderr',
+  '/dev/tty',
+]);
+/** Files under the readable roots that hold credentials or the accounts of the machine. */
+const SECRET_FILES =
+  /^\/etc\/(passwd-?|shadow-?|gshadow-?|group-|sudoers(\.d)?|security\/opasswd|environment|ssh\/.*key.*|ssl\/private|krb5\.keytab|docker|containerd|kubernetes|netrc)(\/|$)/;
+/** Per-process files that show another process's environment, memory or files. */
+const SECRET_PROC =
+  /^\/proc\/(?:[^/]+\/)?(?:task\/[^/]+\/)?(environ|mem|root|cwd|fd|fdinfo|map_files|auxv|kcore|kmem|keys|key-users)(\/|$)/;
+
+/** Homes and secret mounts: refused even when the path does not exist (yet). */
+function alwaysSecret(path: string): boolean {
+  const home = homedir();
+  return (
+    (home !== '/' && isWithin(home, path)) ||
+    isWithin('/root', path) ||
+    isWithin('/home', path) ||
+    isWithin('/run/secrets', path) ||
+    isWithin('/var/run/secrets', path) ||
+    SECRET_FILES.test(path) ||
+    SECRET_PROC.test(path)
+  );
+}
+
+function readableRoot(path: string): boolean {
+  return READABLE_DEVICES.has(path) || READABLE_ROOTS.some((root) => isWithin(root, path));
+}
+
+/** `~`, `~/x` → the home folder; `~user/x` → that user's home. */
+function expandTilde(text: string): string {
+  const match = /^~([A-Za-z0-9._-]*)(\/.*)?$/.exec(text);
+  if (match === null) return text;
+  const user = match[1] as string;
+  const base = user === '' ? homedir() : user === 'root' ? '/root' : `/home/${user}`;
+  return `${base}${match[2] ?? ''}`;
+}
+
+/** Home references inside a word whose value is only known at run time. */
+const HOME_VARIABLE = /\$\{?(HOME|USER|LOGNAME)\b\}?/g;
+/** Absolute or `~` paths written inside a dynamic word (`"$(echo ~/.gitconfig)"`, `$HOME/.netrc`). */
+const PATH_FRAGMENT = /(?:^|[\s"'=:(`@])((?:~[A-Za-z0-9._-]*)?\/[^\s"'`)|;&<>]*|~(?=$|[\s"'`)]))/g;
+
+export interface ReadCheckOptions {
+  projectDir: string;
+  cwds: readonly string[];
+  /** What reads, for the message: `cat`, `redirection \`<\``. */
+  label: string;
+}
+
+/** The candidate paths one word may name: the word, an option's value after `=`, a curl `@file`. */
+function candidates(word: Word): string[] {
+  const text = word.value;
+  if (word.dynamic) {
+    const expanded = text.replace(HOME_VARIABLE, (_all, name: string) =>
+      name === 'HOME' ? homedir() : '/home/x',
+    );
+    return [...expanded.matchAll(PATH_FRAGMENT)].map((match) => match[1] as string);
+  }
+  if (text.includes('://')) return [];
+  const found = [text];
+  const equals = text.indexOf('=');
+  if (equals !== -1) found.push(text.slice(equals + 1));
+  const at = text.indexOf('@');
+  if (at !== -1 && (at === 0 || text[at - 1] === '=' || text[at - 1] === '<')) found.push(text.slice(at + 1));
+  return found.filter((candidate) => candidate !== '' && !candidate.startsWith('-'));
+}
+
+/** The literal folder of a glob (`/home/*\/.ssh` → `/home`). */
+function literalPart(path: string, glob: boolean): string {
+  if (!glob) return path;
+  const index = path.search(/[*?[]/);
+  if (index === -1) return path;
+  const slash = path.lastIndexOf('/', index);
+  return slash <= 0 ? (path.startsWith('/') ? '/' : '.') : path.slice(0, slash);
+}
+
+/** Refuses a word that names a file outside the project the agent may not read. */
+export function checkRead(word: Word, options: ReadCheckOptions): Denial | undefined {
+  for (const raw of candidates(word)) {
+    const homeRelative = raw === '~' || raw.startsWith('~/') || /^~[A-Za-z0-9._-]+(\/|$)/.test(raw);
+    const text = literalPart(expandTilde(raw), word.glob || word.dynamic);
+    for (const cwd of options.cwds) {
+      const base = cwd === UNKNOWN_CWD ? options.projectDir : cwd;
+      const lexical = text.startsWith('/') ? posix.normalize(text) : posix.join(base, text);
+      const resolved = resolveInProject(options.projectDir, text, base);
+      if (resolved.inside) continue;
+      const target = resolved.resolved;
+      const secret = homeRelative || alwaysSecret(lexical) || alwaysSecret(target);
+      if (!secret) {
+        if (readableRoot(target) && readableRoot(lexical)) continue;
+        if (!exists(lexical) && !exists(target)) continue;
+      }
+      const where = lexical === target ? `\`${lexical}\`` : `\`${lexical}\` (it resolves to \`${target}\`)`;
+      return {
+        rule: 'read-outside-project',
+        reason: `${options.label} reads ${where}, outside the project${secret ? ' where credentials and private files live' : ''}. The agent reads only the project and the toolchain (/usr, /etc, …): copy what you need into the project, or ask the user.`,
+      };
+    }
+  }
+  return undefined;
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
