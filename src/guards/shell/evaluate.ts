@@ -83,7 +83,11 @@ const EVALUATING_BUILTINS = new Set([
 /** Builtins whose `-n` makes a name refer to another variable (`declare -n ref=PATH`). */
 const NAMEREF_BUILTINS = new Set(['declare', 'local', 'typeset']);
 /** Environment prefixes that change what programs load or run. */
-const DENIED_ENV_PREFIX = /^(LD_|DYLD_|GIT_CONFIG_)/;
+const DENIED_ENV_PREFIX =
+  /^(LD_|DYLD_|BASH_|GIT_|npm_config_|NPM_CONFIG_|YARN_|PNPM_|BUN_|PIP_|PYTHON|NODE_|XDG_|SSL_|CURL_|REQUESTS_|DOCKER_|KUBE|ZDOTDIR$|SHELL$)|_proxy$/i;
+/** Variables under those prefixes that only describe the run (author names, NODE_ENV, buffering, …). */
+const ALLOWED_ENV =
+  /^(GIT_(AUTHOR|COMMITTER)_(NAME|EMAIL|DATE)|GIT_TERMINAL_PROMPT|NODE_ENV|NODE_NO_WARNINGS|PYTHONUNBUFFERED|PYTHONDONTWRITEBYTECODE|PYTHONHASHSEED|PYTHONIOENCODING|PYTHONUTF8|DOCKER_BUILDKIT|DOCKER_DEFAULT_PLATFORM|NO_PROXY|no_proxy)$/;
 /** Rules whose arguments are never files to read (or that check their paths themselves). */
 const NO_READ_RULES: ReadonlySet<RuleName> = new Set([
   'builtin',
@@ -281,7 +285,7 @@ class Evaluation implements RuleContext {
 
   private environment(assignments: ReadonlyArray<{ name: string; value: Word }>): Denial | undefined {
     for (const { name } of assignments) {
-      if (this.policy.deniedEnv.includes(name) || DENIED_ENV_PREFIX.test(name)) {
+      if (this.envDenied(name)) {
         return {
           rule: 'env-denied',
           reason: `setting \`${name}\` changes which programs run or what they load, so it is not allowed: leave it out and call the program directly.`,
@@ -289,6 +293,12 @@ class Evaluation implements RuleContext {
       }
     }
     return undefined;
+  }
+
+  /** Variables that change which program runs, what it loads, where its config or traffic comes from. */
+  private envDenied(name: string): boolean {
+    if (this.policy.deniedEnv.includes(name)) return true;
+    return DENIED_ENV_PREFIX.test(name) && !ALLOWED_ENV.test(name);
   }
 
   private redirect(redirect: Redirect, cwds: readonly string[]): Denial | undefined {
@@ -434,7 +444,7 @@ class Evaluation implements RuleContext {
     if (rule === 'builtin' || rule === 'printf') {
       const variable = args
         .map((arg) => arg.value.split('=')[0] ?? '')
-        .find((text) => this.policy.deniedEnv.includes(text));
+        .find((text) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(text) && this.envDenied(text));
       if (variable !== undefined) return this.environment([{ name: variable, value: literalWord(variable) }]);
     }
     return undefined;

@@ -48,6 +48,53 @@ const SECRET_FILES =
 const SECRET_PROC =
   /^\/proc\/(?:[^/]+\/)?(?:task\/[^/]+\/)?(environ|mem|root|cwd|fd|fdinfo|map_files|auxv|kcore|kmem|keys|key-users)(\/|$)/;
 
+/** Examples of the secret files, to see whether a glob such as `/etc/sha*` could match one. */
+const SECRET_EXAMPLES = [
+  '/etc/passwd',
+  '/etc/shadow',
+  '/etc/gshadow',
+  '/etc/sudoers',
+  '/etc/sudoers.d/x',
+  '/etc/security/opasswd',
+  '/etc/environment',
+  '/etc/ssh/ssh_host_rsa_key',
+  '/etc/ssl/private/x',
+  '/etc/docker/x',
+  '/proc/1/environ',
+  '/proc/self/environ',
+  '/proc/1/mem',
+  '/proc/1/root/x',
+  '/proc/1/cwd/x',
+  '/proc/1/fd/0',
+];
+
+/** Could the glob `pattern` (absolute) match a secret file? */
+function globMaySecret(pattern: string): boolean {
+  let source = '';
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index] as string;
+    if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else if (char === '[') {
+      const end = pattern.indexOf(']', index + 2);
+      if (end === -1) source += '\\[';
+      else {
+        source += `[${pattern
+          .slice(index + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
+        index = end;
+      }
+    } else source += char.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  try {
+    const regex = new RegExp(`^${source}(/|$)`);
+    return SECRET_EXAMPLES.some((example) => regex.test(example));
+  } catch {
+    return true;
+  }
+}
+
 /** Homes and secret mounts: refused even when the path does not exist (yet). */
 function alwaysSecret(path: string): boolean {
   const home = homedir();
@@ -98,6 +145,7 @@ function candidates(word: Word): string[] {
   }
   if (text.includes('://')) return [];
   const found = [text];
+  if (text.startsWith('file:')) found.push(text.slice('file:'.length));
   const equals = text.indexOf('=');
   if (equals !== -1) found.push(text.slice(equals + 1));
   const at = text.indexOf('@');
@@ -125,7 +173,11 @@ export function checkRead(word: Word, options: ReadCheckOptions): Denial | undef
       const resolved = resolveInProject(options.projectDir, text, base);
       if (resolved.inside) continue;
       const target = resolved.resolved;
-      const secret = homeRelative || alwaysSecret(lexical) || alwaysSecret(target);
+      const secret =
+        homeRelative ||
+        alwaysSecret(lexical) ||
+        alwaysSecret(target) ||
+        (word.glob && globMaySecret(expandTilde(raw).startsWith('/') ? expandTilde(raw) : lexical));
       if (!secret) {
         if (readableRoot(target) && readableRoot(lexical)) continue;
         if (!exists(lexical) && !exists(target)) continue;

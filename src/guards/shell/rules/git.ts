@@ -251,9 +251,31 @@ function subcommandRule(
       }
       return undefined;
     case 'fetch':
-    case 'pull':
+    case 'pull': {
       if (has('--upload-pack'))
         return denial('git-option', '`--upload-pack` runs another program on the remote side.');
+      const repository = args.find((word) => !word.value.startsWith('-'));
+      if (repository !== undefined && remoteLocation(repository.value)) {
+        return denial(
+          'git-remote',
+          `git ${name} ${shown(repository)} talks to a location that is not a configured remote: ${name} from the project's remote by name (\`git ${name} origin\`).`,
+        );
+      }
+      return undefined;
+    }
+    case 'reflog':
+      if (args[0]?.value === 'expire' || args[0]?.value === 'delete')
+        return denial(
+          'git-history',
+          `\`git reflog ${args[0].value}\` throws away the record that lets lost commits be recovered: leave the reflog alone.`,
+        );
+      return undefined;
+    case 'gc':
+      if (values.some((value) => /^--prune=(now|all)/.test(value)))
+        return denial(
+          'git-history',
+          '`git gc --prune=now` deletes unreachable commits at once, with no way back: run `git gc` without it.',
+        );
       return undefined;
     case 'config':
       return gitConfig(context, args);
