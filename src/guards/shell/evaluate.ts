@@ -454,6 +454,13 @@ class Evaluation implements RuleContext {
   private readProblem(call: CommandCall, rule: RuleName): Denial | undefined {
     if (NO_READ_RULES.has(rule) || NO_READ_COMMANDS.has(call.name)) return undefined;
     const options = { projectDir: this.projectDir, cwds: call.cwds, label: `\`${call.name}\`` };
+    // `echo ~/.ssh/id_rsa | xargs cat`: what is piped into xargs becomes its arguments.
+    if (call.name === 'xargs' && call.stdin === 'pipe' && call.pipedFrom !== undefined) {
+      for (const text of call.pipedFrom.slice(1)) {
+        const found = checkRead(literalWord(text), { ...options, label: '`xargs` input' });
+        if (found !== undefined) return found;
+      }
+    }
     for (let index = 0; index < call.args.length; index++) {
       const word = call.args[index] as Word;
       if (call.name === 'git' && MESSAGE_OPTIONS.has(word.value)) {

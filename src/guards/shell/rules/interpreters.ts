@@ -61,8 +61,21 @@ const NODE_VALUE_OPTIONS = new Set([
   '--stack-trace-limit',
   '--experimental-default-type',
   '--run',
+  '--openssl-config',
+  '--snapshot-blob',
+  '--experimental-config-file',
+  '--icu-data-dir',
+  '--experimental-policy',
 ]);
 const NODE_MODULE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
+/** Options naming a file node loads code or settings from: it must be in the project. */
+const NODE_FILE_OPTIONS = new Set([
+  '--openssl-config',
+  '--snapshot-blob',
+  '--experimental-config-file',
+  '--icu-data-dir',
+  '--experimental-policy',
+]);
 /** Options after which node runs no script and reads nothing from stdin. */
 const NODE_NO_SCRIPT = new Set(['-v', '--version', '-h', '--help', '--run', '--test', '--v8-options']);
 
@@ -87,11 +100,23 @@ export const nodeRule: Rule = (call, context) => {
       return inlineCode(context, call.name, text);
     }
     if (NODE_NO_SCRIPT.has(name)) noScript = true;
+    if (/^--inspect(-brk|-wait)?$/.test(name) && equals !== -1) {
+      const host = text.slice(equals + 1).replace(/:?\d*$/, '');
+      if (host !== '' && !['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+        return denial(
+          'node-inspect-host',
+          `\`${call.name} ${text}\` opens the debugger, which runs any code it is sent, to the network: use \`--inspect\` (localhost only).`,
+        );
+      }
+    }
     if (NODE_VALUE_OPTIONS.has(name)) {
       const value =
         equals !== -1 && text.startsWith('--') ? { ...word, value: text.slice(equals + 1) } : args[++index];
       if (value === undefined) break;
-      if (NODE_MODULE_OPTIONS.has(name) && /^(\.|\/|~)/.test(value.value)) {
+      if (NODE_MODULE_OPTIONS.has(name) && (value.dynamic || /^[a-z][a-z0-9+.-]*:/i.test(value.value))) {
+        return inlineCode(context, call.name, `${name} ${value.source}`);
+      }
+      if ((NODE_MODULE_OPTIONS.has(name) && /^(\.|\/|~)/.test(value.value)) || NODE_FILE_OPTIONS.has(name)) {
         const found = checkPath(context, call, value, 'inside', `${call.name} ${name}`, 'node');
         if (found !== undefined) return found;
       }
