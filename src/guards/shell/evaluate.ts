@@ -105,7 +105,6 @@ const NO_READ_RULES: ReadonlySet<RuleName> = new Set([
   'kill',
   'pkill',
   'killall',
-  'docker',
 ]);
 /** Commands whose arguments are text, names or numbers, never files they read. */
 const NO_READ_COMMANDS = new Set(

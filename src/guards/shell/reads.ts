@@ -125,7 +125,7 @@ function expandTilde(text: string): string {
 /** Home references inside a word whose value is only known at run time. */
 const HOME_VARIABLE = /\$\{?(HOME|USER|LOGNAME)\b\}?/g;
 /** Absolute or `~` paths written inside a dynamic word (`"$(echo ~/.gitconfig)"`, `$HOME/.netrc`). */
-const PATH_FRAGMENT = /(?:^|[\s"'=:(`@])((?:~[A-Za-z0-9._-]*)?\/[^\s"'`)|;&<>]*|~(?=$|[\s"'`)]))/g;
+const PATH_FRAGMENT = /(?:^|[\s"'=:,(`@])((?:~[A-Za-z0-9._-]*)?\/[^\s"'`)|;&<>]*|~(?=$|[\s"'`)]))/g;
 
 export interface ReadCheckOptions {
   projectDir: string;
@@ -148,6 +148,8 @@ function candidates(word: Word): string[] {
   if (text.startsWith('file:')) found.push(text.slice('file:'.length));
   const equals = text.indexOf('=');
   if (equals !== -1) found.push(text.slice(equals + 1));
+  // `src=/root/.aws/credentials` inside `id=x,src=…`, `-v data:/data`: absolute or `~` paths after a separator.
+  for (const match of text.matchAll(PATH_FRAGMENT)) found.push(match[1] as string);
   const at = text.indexOf('@');
   if (at !== -1 && (at === 0 || text[at - 1] === '=' || text[at - 1] === '<')) found.push(text.slice(at + 1));
   return found.filter((candidate) => candidate !== '' && !candidate.startsWith('-'));

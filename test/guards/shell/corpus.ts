@@ -327,6 +327,12 @@ export const DANGEROUS: CorpusClass[] = [
       'kubectl exec -it pod -- sh',
       'kubectl get secrets -o yaml',
       'podman run --privileged alpine',
+      'docker run --network=container:db alpine',
+      'docker run --env-file ~/.aws/env alpine',
+      'docker build ~/other-project',
+      'docker build --secret id=aws,src=/root/.aws/credentials .',
+      'docker run --mount type=volume,dst=/x,volume-opt=o=bind,volume-opt=device=/etc alpine',
+      'docker volume create --opt type=none --opt o=bind --opt device=/etc v',
     ],
   },
   {
@@ -647,4 +653,6 @@ export const BENIGN: string[] = [
   'docker ps',
   'docker compose up -d',
   'docker build -t web .',
+  'docker run --rm -v data:/data alpine ls /data',
+  'docker volume create data',
 ];
