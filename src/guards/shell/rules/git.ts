@@ -160,7 +160,36 @@ function subcommandRule(
           '`git archive --remote` talks to another server: archive the local repository.',
         );
       return undefined;
+    case 'init': {
+      if (has('--template'))
+        return denial(
+          'git-option',
+          '`git init --template` copies hooks and config from another folder into the repository: leave it out.',
+        );
+      for (let at = 0; at < args.length; at++) {
+        const word = args[at] as Word;
+        const separate = /^--separate-git-dir(?:=(.*))?$/.exec(word.value);
+        const path =
+          separate !== null
+            ? separate[1] !== undefined
+              ? { ...word, value: separate[1] }
+              : args[++at]
+            : word.value.startsWith('-')
+              ? undefined
+              : word;
+        if (path === undefined) continue;
+        const found = checkPath(context, call, path, 'write', 'git init', 'git');
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
     case 'push': {
+      if (has('-d', '--delete', '--prune') || args.some((word) => /^:[^/]|^\+?:/.test(word.value))) {
+        return denial(
+          'git-push-delete',
+          '`git push --delete`, `--prune` and `:branch` delete branches on the remote: the user deletes remote branches.',
+        );
+      }
       const repository = args.find((word) => !word.value.startsWith('-'));
       if (repository !== undefined && remoteLocation(repository.value)) {
         return denial(
@@ -252,6 +281,11 @@ function subcommandRule(
       return undefined;
     case 'fetch':
     case 'pull': {
+      if (has('--rebase=interactive', '--rebase=i'))
+        return denial(
+          'git-interactive',
+          '`--rebase=interactive` opens an editor and waits: rebase without it.',
+        );
       if (has('--upload-pack'))
         return denial('git-option', '`--upload-pack` runs another program on the remote side.');
       const repository = args.find((word) => !word.value.startsWith('-'));
