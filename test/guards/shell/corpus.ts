@@ -163,6 +163,10 @@ export const DANGEROUS: CorpusClass[] = [
       'tee -a ~/.zshrc <<< "x"',
       'at now + 1 minute <<< "rm -rf src"',
       'echo "x" > .git/config',
+      'cp x .git/info/attributes',
+      'echo /tmp > .git/objects/info/alternates',
+      'echo x > .git/config.worktree',
+      'echo ref: refs/heads/x > .git/HEAD',
     ],
   },
   {
@@ -527,6 +531,7 @@ export const BENIGN: string[] = [
   "sed -i.bak 's/3000/4000/' .env",
   'echo "PORT=3000" > .env',
   'echo "node_modules" >> .gitignore',
+  'echo "*.local" >> .git/info/exclude',
   'cat <<EOF > src/config.json\n{"port": 3000}\nEOF',
   'tee src/notes.md <<< "notes"',
   'ln -s src/a.ts a.ts',
