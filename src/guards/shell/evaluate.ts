@@ -97,7 +97,6 @@ const NO_READ_RULES: ReadonlySet<RuleName> = new Set([
   'shopt',
   'hash',
   'trap',
-  'date',
   'rm',
   'write',
   'chmod',

@@ -54,6 +54,7 @@ export const RULE_NAMES = [
   'pip',
   'pytest',
   'rg',
+  'ps',
   'shell',
   'kill',
   'pkill',

@@ -13,6 +13,7 @@ import {
   hashRule,
   letRule,
   printfRule,
+  psRule,
   rgRule,
   shoptRule,
   sortRule,
@@ -87,6 +88,7 @@ export const RULES: Readonly<Record<RuleName, Rule>> = {
   pip: pipRule,
   pytest: pytestRule,
   rg: rgRule,
+  ps: psRule,
   shell: shellRule,
   kill: killRule,
   pkill: pkillRule,
@@ -101,6 +103,7 @@ export const RULES: Readonly<Record<RuleName, Rule>> = {
 export const READ_ONLY_RULES: ReadonlySet<RuleName> = new Set([
   'read',
   'rg',
+  'ps',
   'builtin',
   'cd',
   'printf',

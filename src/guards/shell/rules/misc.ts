@@ -166,3 +166,16 @@ export const rgRule: Rule = (call) => {
     ? undefined
     : denial('rg-program', `\`rg ${runs.source}\` runs another program on every file: search without it.`);
 };
+
+/** `ps`: BSD-style `e` (`ps eww`, `ps auxe`) prints every process's environment, credentials included. */
+export const psRule: Rule = (call) => {
+  const environment = call.args.find(
+    (word) => !word.value.startsWith('-') && /^[a-zA-Z]+$/.test(word.value) && word.value.includes('e'),
+  );
+  return environment === undefined
+    ? undefined
+    : denial(
+        'ps-environment',
+        `\`ps ${environment.source}\` prints the environment of every process, with the credentials in it: leave the \`e\` out (\`ps aux\`).`,
+      );
+};
