@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../src/guards/shell/default-policy.js';
 import { checkCommand, type PolicyDecision } from '../../../src/guards/shell/evaluate.js';
@@ -622,6 +623,21 @@ describe('shell policy: reasons', () => {
   it('lists the allowed commands it checked', async () => {
     const decision = await check('ls && npm run build');
     expect(decision.reason).toBe('allowed: ls, npm');
+  });
+});
+
+describe('shell policy: reads when the project is in the home folder', () => {
+  it('reads the project through ~ and refuses the rest of the home folder', async () => {
+    const home = process.env.HOME;
+    process.env.HOME = dirname(fixture.projectDir);
+    try {
+      expect(await check('cat ~/app/src/a.ts')).toMatchObject({ decision: 'allow' });
+      expect(await check('cat src/a.ts')).toMatchObject({ decision: 'allow' });
+      expect(await check('cat ~/outside/secret.txt')).toMatchObject({ rule: 'read-outside-project' });
+      expect(await check('ls ~')).toMatchObject({ rule: 'read-outside-project' });
+    } finally {
+      process.env.HOME = home;
+    }
   });
 });
 
