@@ -171,6 +171,7 @@ export function checkRead(word: Word, options: ReadCheckOptions): Denial | undef
     const text = literalPart(expandTilde(raw), word.glob || word.dynamic);
     for (const cwd of options.cwds) {
       const base = cwd === UNKNOWN_CWD ? options.projectDir : cwd;
+      if (!homeRelative && staysInside(text, base, options.projectDir)) continue;
       const lexical = text.startsWith('/') ? posix.normalize(text) : posix.join(base, text);
       const resolved = resolveInProject(options.projectDir, text, base);
       if (resolved.inside) continue;
@@ -194,11 +195,36 @@ export function checkRead(word: Word, options: ReadCheckOptions): Denial | undef
   return undefined;
 }
 
+/**
+ * Fast path for the common case: a relative path without `..` from a folder of the project stays inside
+ * unless one of its components is a symlink; it is followed only up to the first component that does not
+ * exist (nothing beneath it can be read).
+ */
+function staysInside(text: string, base: string, projectDir: string): boolean {
+  if (text.startsWith('/') || text.startsWith('~') || !isWithin(projectDir, base)) return false;
+  const parts = text.split('/');
+  if (parts.includes('..')) return false;
+  let path = base;
+  for (const part of parts) {
+    if (part === '' || part === '.') continue;
+    path = `${path}/${part}`;
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return true; // ENOTDIR, EACCES: nothing beneath can be read
+    }
+    if (stat === undefined) return true;
+    if (stat.isSymbolicLink()) return false;
+  }
+  return true;
+}
+
 function exists(path: string): boolean {
   try {
-    lstatSync(path);
-    return true;
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch {
+    // ENOTDIR, EACCES: nothing the command could read either.
     return false;
   }
 }
