@@ -21,10 +21,10 @@ const COMMANDS: Record<string, RuleName> = {
   ...group(
     'read',
     names(`
-    ls cat head tail wc grep egrep fgrep rg diff cmp comm file stat pwd echo which type whereis true
+    ls cat head tail wc grep egrep fgrep diff cmp comm file stat pwd echo which type whereis true
     false : test [ basename dirname realpath readlink jq cut tr nl od column paste join fold tac rev
     strings base64 md5sum sha1sum sha256sum sha512sum seq expr printenv id whoami uname nproc free df du
-    uptime ps pgrep lsof ss sleep uuidgen
+    uptime pgrep lsof ss sleep uuidgen
   `),
   ),
   // Shell builtins that only affect the shell itself (assignments are checked on their own).
@@ -95,6 +95,11 @@ const COMMANDS: Record<string, RuleName> = {
   'ts-node': 'node',
   python: 'python',
   python3: 'python',
+  pip: 'pip',
+  pip3: 'pip',
+  pytest: 'pytest',
+  rg: 'rg',
+  ps: 'ps',
   bash: 'shell',
   sh: 'shell',
   // Processes: only the project's own.

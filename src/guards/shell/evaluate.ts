@@ -24,6 +24,7 @@ import {
 import { loadBashParser, withParsedShell } from './parser.js';
 import { ALWAYS_DENIED, type Policy, type RuleName } from './policy.js';
 import { listProcesses, type ProcessInfo, protectedClosure } from './procfs.js';
+import { checkRead } from './reads.js';
 import type { CommandCall, Nested, RuleContext } from './rules/context.js';
 import { READ_ONLY_RULES, RULES } from './rules/index.js';
 import { checkPath } from './rules/paths.js';
@@ -82,7 +83,35 @@ const EVALUATING_BUILTINS = new Set([
 /** Builtins whose `-n` makes a name refer to another variable (`declare -n ref=PATH`). */
 const NAMEREF_BUILTINS = new Set(['declare', 'local', 'typeset']);
 /** Environment prefixes that change what programs load or run. */
-const DENIED_ENV_PREFIX = /^(LD_|DYLD_|GIT_CONFIG_)/;
+const DENIED_ENV_PREFIX =
+  /^(LD_|DYLD_|BASH_|GIT_|npm_config_|NPM_CONFIG_|YARN_|PNPM_|BUN_|PIP_|PYTHON|NODE_|XDG_|SSL_|CURL_|REQUESTS_|DOCKER_|KUBE|ZDOTDIR$|SHELL$)|_proxy$/i;
+/** Variables under those prefixes that only describe the run (author names, NODE_ENV, buffering, …). */
+const ALLOWED_ENV =
+  /^(GIT_(AUTHOR|COMMITTER)_(NAME|EMAIL|DATE)|GIT_TERMINAL_PROMPT|NODE_ENV|NODE_NO_WARNINGS|PYTHONUNBUFFERED|PYTHONDONTWRITEBYTECODE|PYTHONHASHSEED|PYTHONIOENCODING|PYTHONUTF8|DOCKER_BUILDKIT|DOCKER_DEFAULT_PLATFORM|NO_PROXY|no_proxy)$/;
+/** Rules whose arguments are never files to read (or that check their paths themselves). */
+const NO_READ_RULES: ReadonlySet<RuleName> = new Set([
+  'builtin',
+  'cd',
+  'printf',
+  'let',
+  'shopt',
+  'hash',
+  'trap',
+  'rm',
+  'write',
+  'chmod',
+  'ln',
+  'kill',
+  'pkill',
+  'killall',
+]);
+/** Commands whose arguments are text, names or numbers, never files they read. */
+const NO_READ_COMMANDS = new Set(
+  `echo printf which type whereis true false : test [ pwd basename dirname realpath readlink seq expr id
+  whoami uname nproc free uptime ps pgrep lsof ss sleep uuidgen printenv`.split(/\s+/),
+);
+/** Options whose value is a message, not a path (`git commit -m "fix /home page"`). */
+const MESSAGE_OPTIONS = new Set(['-m', '--message', '--author', '--grep']);
 
 export async function checkCommand(
   command: string,
@@ -222,25 +251,39 @@ class Evaluation implements RuleContext {
       const found = this.redirect(redirect, cwds);
       if (found !== undefined) return found;
     }
-    if (invocation.argv.length === 0) return undefined;
-    return this.command(
-      {
-        name: '',
-        argv: invocation.argv,
-        args: invocation.argv.slice(1),
+    const found =
+      invocation.argv.length === 0
+        ? undefined
+        : this.command(
+            {
+              name: '',
+              argv: invocation.argv,
+              args: invocation.argv.slice(1),
+              cwds,
+              stdin: invocation.stdin,
+              ...(invocation.stdinFile !== undefined ? { stdinFile: invocation.stdinFile } : {}),
+              ...(invocation.pipedFrom !== undefined ? { pipedFrom: invocation.pipedFrom } : {}),
+              source: invocation.source,
+            },
+            depth,
+          );
+    if (found !== undefined) return found;
+    // Reads last, so an interpreter fed a file outside the project gets its own, more precise reason.
+    for (const redirect of invocation.redirects) {
+      if (redirect.kind !== 'read' || redirect.target === undefined) continue;
+      const read = checkRead(redirect.target, {
+        projectDir: this.projectDir,
         cwds,
-        stdin: invocation.stdin,
-        ...(invocation.stdinFile !== undefined ? { stdinFile: invocation.stdinFile } : {}),
-        ...(invocation.pipedFrom !== undefined ? { pipedFrom: invocation.pipedFrom } : {}),
-        source: invocation.source,
-      },
-      depth,
-    );
+        label: `redirection \`${redirect.operator}\``,
+      });
+      if (read !== undefined) return read;
+    }
+    return undefined;
   }
 
   private environment(assignments: ReadonlyArray<{ name: string; value: Word }>): Denial | undefined {
     for (const { name } of assignments) {
-      if (this.policy.deniedEnv.includes(name) || DENIED_ENV_PREFIX.test(name)) {
+      if (this.envDenied(name)) {
         return {
           rule: 'env-denied',
           reason: `setting \`${name}\` changes which programs run or what they load, so it is not allowed: leave it out and call the program directly.`,
@@ -248,6 +291,12 @@ class Evaluation implements RuleContext {
       }
     }
     return undefined;
+  }
+
+  /** Variables that change which program runs, what it loads, where its config or traffic comes from. */
+  private envDenied(name: string): boolean {
+    if (this.policy.deniedEnv.includes(name)) return true;
+    return DENIED_ENV_PREFIX.test(name) && !ALLOWED_ENV.test(name);
   }
 
   private redirect(redirect: Redirect, cwds: readonly string[]): Denial | undefined {
@@ -318,12 +367,12 @@ class Evaluation implements RuleContext {
       const found = this.protectedArguments(named, ruleName);
       if (found !== undefined) return found;
     }
-    if (result === undefined) return undefined;
-    for (const nested of result.nested) {
+    for (const nested of result?.nested ?? []) {
       const found = this.nested(nested, call, depth + 1);
       if (found !== undefined) return found;
     }
-    return undefined;
+    // Last, so a command's own rule (and the commands a wrapper runs) give the more precise reason.
+    return this.readProblem(named, ruleName);
   }
 
   /** A command or shell string a wrapper runs, judged in the wrapper's folder and with its input. */
@@ -380,11 +429,45 @@ class Evaluation implements RuleContext {
         reason: `\`${name} -n\` makes a name stand for another variable, which the policy cannot follow: use the variable directly.`,
       };
     }
+    if (
+      name === 'ulimit' &&
+      args.some((arg) => /^(\d+|unlimited|hard|soft)$/.test(arg.value) || arg.dynamic)
+    ) {
+      return {
+        rule: 'ulimit-set',
+        reason:
+          '`ulimit` with a value changes the resource limits of the shell and the programs it starts: only read them (`ulimit -a`).',
+      };
+    }
     if (rule === 'builtin' || rule === 'printf') {
       const variable = args
         .map((arg) => arg.value.split('=')[0] ?? '')
-        .find((text) => this.policy.deniedEnv.includes(text));
+        .find((text) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(text) && this.envDenied(text));
       if (variable !== undefined) return this.environment([{ name: variable, value: literalWord(variable) }]);
+    }
+    return undefined;
+  }
+
+  /** Every argument that may name a file is read from the project or the toolchain, not from homes or secrets. */
+  private readProblem(call: CommandCall, rule: RuleName): Denial | undefined {
+    if (NO_READ_RULES.has(rule) || NO_READ_COMMANDS.has(call.name)) return undefined;
+    const options = { projectDir: this.projectDir, cwds: call.cwds, label: `\`${call.name}\`` };
+    // `echo ~/.ssh/id_rsa | xargs cat`: what is piped into xargs becomes its arguments.
+    if (call.name === 'xargs' && call.stdin === 'pipe' && call.pipedFrom !== undefined) {
+      for (const text of call.pipedFrom.slice(1)) {
+        const found = checkRead(literalWord(text), { ...options, label: '`xargs` input' });
+        if (found !== undefined) return found;
+      }
+    }
+    for (let index = 0; index < call.args.length; index++) {
+      const word = call.args[index] as Word;
+      if (call.name === 'git' && MESSAGE_OPTIONS.has(word.value)) {
+        index += 1;
+        continue;
+      }
+      if (call.name === 'git' && /^(-m|--message=|--author=|--grep=)/.test(word.value)) continue;
+      const found = checkRead(word, options);
+      if (found !== undefined) return found;
     }
     return undefined;
   }

@@ -36,6 +36,7 @@ export function createFixture(): PolicyFixture {
   writeFileSync(join(projectDir, 'node_modules/.bin/localtool'), '#!/bin/sh\n');
   writeFileSync(join(projectDir, 'node_modules/.bin/rimraf'), '#!/bin/sh\n');
   writeFileSync(join(outsideDir, 'evil.sh'), 'rm -rf /\n');
+  writeFileSync(join(outsideDir, 'secret.txt'), 'outside-secret\n');
   symlinkSync(outsideDir, join(projectDir, 'outside-link'));
   return {
     projectDir,

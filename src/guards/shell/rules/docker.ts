@@ -82,6 +82,16 @@ export const dockerRule: Rule = (call, context) => {
   }
   const rest = args.slice(index + 1);
   if (name === 'run' || name === 'create' || name === 'exec') return containerOptions(rest, name);
+  if (name === 'volume' && rest[0]?.value === 'create') {
+    // `--opt o=bind --opt device=/etc` makes a "named" volume that is a host path.
+    const option = rest.find((word) => /^(-o|--opt)(=|$)/.test(word.value));
+    if (option !== undefined) {
+      return denial(
+        'docker-host-mount',
+        '`docker volume create --opt` can bind a host path into the volume: create the volume without options.',
+      );
+    }
+  }
   if (name === 'build' || name === 'buildx') {
     for (let at = 0; at < rest.length; at++) {
       const text = (rest[at] as Word).value;
@@ -133,6 +143,12 @@ function containerOptions(args: readonly Word[], subcommand: string): Denial | u
         `docker ${subcommand} ${name} gives the container power over the host: leave it out.`,
       );
     }
+    if (HOST_NAMESPACES.has(name) && value?.startsWith('container:')) {
+      return denial(
+        'docker-host-namespace',
+        `docker ${subcommand} ${name}=${value} joins another container's ${name.slice(2)}: leave it out.`,
+      );
+    }
     if (HOST_NAMESPACES.has(name) && value === 'host') {
       return denial(
         'docker-host-namespace',
@@ -151,7 +167,9 @@ function containerOptions(args: readonly Word[], subcommand: string): Denial | u
     if (
       name === '--mount' &&
       value !== undefined &&
-      (/(?:^|,)type=bind/.test(value) || /(?:^|,)(?:source|src)=[/.~]/.test(value))
+      (/(?:^|,)type=bind/.test(value) ||
+        /(?:^|,)(?:source|src)=[/.~]/.test(value) ||
+        /(?:^|,)volume-opt=/.test(value))
     ) {
       return denial(
         'docker-host-mount',

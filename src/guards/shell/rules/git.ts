@@ -140,8 +140,63 @@ function subcommandRule(
     );
   const output = outputOption(context, call, args);
   if (output !== undefined) return output;
+  if (has('--ext-diff'))
+    return denial('git-option', '`--ext-diff` runs an external diff program: use the built-in diff.');
   switch (name) {
+    case 'remote': {
+      const action = args.find((word) => !word.value.startsWith('-'))?.value;
+      if (action === 'add' || action === 'set-url') {
+        return denial(
+          'git-remote',
+          `\`git remote ${action}\` points the repository at another server, where pushes would send the code: the user sets up remotes.`,
+        );
+      }
+      return undefined;
+    }
+    case 'archive':
+      if (has('--remote', '--exec'))
+        return denial(
+          'git-option',
+          '`git archive --remote` talks to another server: archive the local repository.',
+        );
+      return undefined;
+    case 'init': {
+      if (has('--template'))
+        return denial(
+          'git-option',
+          '`git init --template` copies hooks and config from another folder into the repository: leave it out.',
+        );
+      for (let at = 0; at < args.length; at++) {
+        const word = args[at] as Word;
+        const separate = /^--separate-git-dir(?:=(.*))?$/.exec(word.value);
+        const path =
+          separate !== null
+            ? separate[1] !== undefined
+              ? { ...word, value: separate[1] }
+              : args[++at]
+            : word.value.startsWith('-')
+              ? undefined
+              : word;
+        if (path === undefined) continue;
+        const found = checkPath(context, call, path, 'write', 'git init', 'git');
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
     case 'push': {
+      if (has('-d', '--delete', '--prune') || args.some((word) => /^:[^/]|^\+?:/.test(word.value))) {
+        return denial(
+          'git-push-delete',
+          '`git push --delete`, `--prune` and `:branch` delete branches on the remote: the user deletes remote branches.',
+        );
+      }
+      const repository = args.find((word) => !word.value.startsWith('-'));
+      if (repository !== undefined && remoteLocation(repository.value)) {
+        return denial(
+          'git-remote',
+          `git push ${shown(repository)} sends the code to a location that is not a configured remote: push to the project's remote by name (\`git push origin BRANCH\`).`,
+        );
+      }
       if (
         has('-f', '--force', '--force-with-lease', '--force-if-includes', '--mirror') ||
         values.some((value) => /^-[a-zA-Z]*f/.test(value) && !value.startsWith('--'))
@@ -225,9 +280,36 @@ function subcommandRule(
       }
       return undefined;
     case 'fetch':
-    case 'pull':
+    case 'pull': {
+      if (has('--rebase=interactive', '--rebase=i'))
+        return denial(
+          'git-interactive',
+          '`--rebase=interactive` opens an editor and waits: rebase without it.',
+        );
       if (has('--upload-pack'))
         return denial('git-option', '`--upload-pack` runs another program on the remote side.');
+      const repository = args.find((word) => !word.value.startsWith('-'));
+      if (repository !== undefined && remoteLocation(repository.value)) {
+        return denial(
+          'git-remote',
+          `git ${name} ${shown(repository)} talks to a location that is not a configured remote: ${name} from the project's remote by name (\`git ${name} origin\`).`,
+        );
+      }
+      return undefined;
+    }
+    case 'reflog':
+      if (args[0]?.value === 'expire' || args[0]?.value === 'delete')
+        return denial(
+          'git-history',
+          `\`git reflog ${args[0].value}\` throws away the record that lets lost commits be recovered: leave the reflog alone.`,
+        );
+      return undefined;
+    case 'gc':
+      if (values.some((value) => /^--prune=(now|all)/.test(value)))
+        return denial(
+          'git-history',
+          '`git gc --prune=now` deletes unreachable commits at once, with no way back: run `git gc` without it.',
+        );
       return undefined;
     case 'config':
       return gitConfig(context, args);
@@ -265,6 +347,11 @@ function subcommandRule(
 }
 
 /** `--output`, `-o` of log/diff/show/archive/format-patch write files. */
+/** A URL, `host:path` or a path rather than the name of a configured remote. */
+function remoteLocation(text: string): boolean {
+  return /:\/\/|^[^/]*:|^(\.|\/|~)/.test(text);
+}
+
 function outputOption(context: RuleContext, call: CommandCall, args: readonly Word[]): Denial | undefined {
   for (let index = 0; index < args.length; index++) {
     const word = args[index] as Word;

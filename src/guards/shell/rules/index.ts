@@ -13,6 +13,8 @@ import {
   hashRule,
   letRule,
   printfRule,
+  psRule,
+  rgRule,
   shoptRule,
   sortRule,
   treeRule,
@@ -20,6 +22,7 @@ import {
 } from './misc.js';
 import { curlRule, rsyncRule, wgetRule } from './network.js';
 import { concurrentlyRule, managerRule, nodemonRule, npxRule, toolRule } from './packages.js';
+import { pipRule, pytestRule } from './pip.js';
 import { killallRule, killRule, pkillRule } from './processes.js';
 import { sedRule } from './sed.js';
 import { tarRule } from './tar.js';
@@ -82,6 +85,10 @@ export const RULES: Readonly<Record<RuleName, Rule>> = {
   nodemon: nodemonRule,
   node: nodeRule,
   python: pythonRule,
+  pip: pipRule,
+  pytest: pytestRule,
+  rg: rgRule,
+  ps: psRule,
   shell: shellRule,
   kill: killRule,
   pkill: pkillRule,
@@ -95,6 +102,8 @@ export const RULES: Readonly<Record<RuleName, Rule>> = {
 /** Rules of commands that only read (or only affect the shell): their arguments are not scanned for protected paths. */
 export const READ_ONLY_RULES: ReadonlySet<RuleName> = new Set([
   'read',
+  'rg',
+  'ps',
   'builtin',
   'cd',
   'printf',

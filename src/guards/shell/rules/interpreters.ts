@@ -6,6 +6,7 @@
 import type { Denial, Word } from '../model.js';
 import { type CommandCall, denial, type Rule, type RuleContext, type RuleResult, shown } from './context.js';
 import { checkPath } from './paths.js';
+import { pythonModule } from './pip.js';
 
 /** Refuses an interpreter that would read its program from standard input we cannot see. */
 function programFromStdin(context: RuleContext, call: CommandCall): Denial | undefined {
@@ -60,8 +61,21 @@ const NODE_VALUE_OPTIONS = new Set([
   '--stack-trace-limit',
   '--experimental-default-type',
   '--run',
+  '--openssl-config',
+  '--snapshot-blob',
+  '--experimental-config-file',
+  '--icu-data-dir',
+  '--experimental-policy',
 ]);
 const NODE_MODULE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
+/** Options naming a file node loads code or settings from: it must be in the project. */
+const NODE_FILE_OPTIONS = new Set([
+  '--openssl-config',
+  '--snapshot-blob',
+  '--experimental-config-file',
+  '--icu-data-dir',
+  '--experimental-policy',
+]);
 /** Options after which node runs no script and reads nothing from stdin. */
 const NODE_NO_SCRIPT = new Set(['-v', '--version', '-h', '--help', '--run', '--test', '--v8-options']);
 
@@ -86,11 +100,23 @@ export const nodeRule: Rule = (call, context) => {
       return inlineCode(context, call.name, text);
     }
     if (NODE_NO_SCRIPT.has(name)) noScript = true;
+    if (/^--inspect(-brk|-wait)?$/.test(name) && equals !== -1) {
+      const host = text.slice(equals + 1).replace(/:?\d*$/, '');
+      if (host !== '' && !['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+        return denial(
+          'node-inspect-host',
+          `\`${call.name} ${text}\` opens the debugger, which runs any code it is sent, to the network: use \`--inspect\` (localhost only).`,
+        );
+      }
+    }
     if (NODE_VALUE_OPTIONS.has(name)) {
       const value =
         equals !== -1 && text.startsWith('--') ? { ...word, value: text.slice(equals + 1) } : args[++index];
       if (value === undefined) break;
-      if (NODE_MODULE_OPTIONS.has(name) && /^(\.|\/|~)/.test(value.value)) {
+      if (NODE_MODULE_OPTIONS.has(name) && (value.dynamic || /^[a-z][a-z0-9+.-]*:/i.test(value.value))) {
+        return inlineCode(context, call.name, `${name} ${value.source}`);
+      }
+      if ((NODE_MODULE_OPTIONS.has(name) && /^(\.|\/|~)/.test(value.value)) || NODE_FILE_OPTIONS.has(name)) {
         const found = checkPath(context, call, value, 'inside', `${call.name} ${name}`, 'node');
         if (found !== undefined) return found;
       }
@@ -124,7 +150,13 @@ export const pythonRule: Rule = (call, context) => {
     for (let at = 1; at < text.length; at++) {
       const letter = text[at];
       if (letter === 'c') return inlineCode(context, call.name, '-c');
-      if (letter === 'm') return undefined; // a module of the environment, e.g. `python3 -m http.server`
+      if (letter === 'm') {
+        // `python3 -m http.server`, `python3 -mpytest`: the module and its arguments.
+        const inline = text.slice(at + 1);
+        const module = inline !== '' ? { ...word, value: inline } : args[index + 1];
+        if (module === undefined) return undefined;
+        return pythonModule(context, call, module, args.slice(index + (inline !== '' ? 1 : 2)));
+      }
       if (letter === 'V' || letter === 'h') return undefined;
       if (letter === 'W' || letter === 'X') {
         if (at === text.length - 1) index += 1;

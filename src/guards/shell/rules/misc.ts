@@ -158,3 +158,24 @@ export const hashRule: Rule = (call) =>
   call.args.some((word) => /^-[a-z]*p/.test(word.value))
     ? denial('hash-path', '`hash -p` makes a command name run another program: call the program by its name.')
     : undefined;
+
+/** `rg`: reads, except `--pre` and `--hostname-bin`, which run another program. */
+export const rgRule: Rule = (call) => {
+  const runs = call.args.find((word) => /^--(pre|hostname-bin)(=|$)/.test(word.value));
+  return runs === undefined
+    ? undefined
+    : denial('rg-program', `\`rg ${runs.source}\` runs another program on every file: search without it.`);
+};
+
+/** `ps`: BSD-style `e` (`ps eww`, `ps auxe`) prints every process's environment, credentials included. */
+export const psRule: Rule = (call) => {
+  const environment = call.args.find(
+    (word) => !word.value.startsWith('-') && /^[a-zA-Z]+$/.test(word.value) && word.value.includes('e'),
+  );
+  return environment === undefined
+    ? undefined
+    : denial(
+        'ps-environment',
+        `\`ps ${environment.source}\` prints the environment of every process, with the credentials in it: leave the \`e\` out (\`ps aux\`).`,
+      );
+};

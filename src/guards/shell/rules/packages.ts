@@ -231,6 +231,20 @@ const MANAGERS: Record<'npm' | 'pnpm' | 'yarn' | 'bun', ManagerSpec> = {
   },
 };
 
+/** Sub-commands of the package managers that add packages (npm's typo aliases included). */
+const INSTALLS = new Set(
+  'install i in ins inst insta instal isnt isnta isntal isntall add a update up upgrade'.split(' '),
+);
+
+/** A package spec that is not a registry package: a URL, a git or GitHub spec, a `user/repo` shorthand. */
+function remoteSpec(text: string): boolean {
+  return (
+    /:\/\/|^(git\+|git:|github:|gitlab:|bitbucket:|gist:|https?:|ssh:)/.test(text) ||
+    /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(#.*)?$/.test(text) ||
+    /^[^@/]*@[^:]+:/.test(text)
+  );
+}
+
 /** `npm`, `pnpm`, `yarn`, `bun`: the sub-command table, global installs, and packages they would run. */
 export const managerRule: Rule = (call, context) => {
   const manager = call.name as keyof typeof MANAGERS;
@@ -324,6 +338,15 @@ export const managerRule: Rule = (call, context) => {
     }
   }
   if (manager === 'bun' && name === 'run') return bunTarget(context, call, rest);
+  if (INSTALLS.has(name)) {
+    const remote = rest.find((word) => !word.value.startsWith('-') && remoteSpec(word.value));
+    if (remote !== undefined) {
+      return denial(
+        `${manager}-remote-package`,
+        `\`${manager} ${name} ${remote.source}\` installs code from a URL, tarball or git repository, whose install scripts would run unchecked: install a published package by name (\`${manager} ${manager === 'npm' ? 'install' : 'add'} NAME\`).`,
+      );
+    }
+  }
   if (table.allow.includes(name)) return undefined;
   if (!spec.unknownRunsScript) {
     return denial(

@@ -135,6 +135,19 @@ function protectedTarget(
   }
   const reason = protectedWriteReason(projectDir, resolved, stateDir);
   if (reason !== undefined) return denial(`${rule}-protected-path`, `${label} refused: ${reason}.`);
+  const gitDir = join(projectDir, '.git');
+  if (
+    purpose === 'write' &&
+    isWithin(gitDir, resolved) &&
+    resolved !== gitDir &&
+    resolved !== join(gitDir, 'info', 'exclude')
+  ) {
+    // HEAD, refs, objects/info/alternates, info/attributes, config.worktree: git's own files, changed by git.
+    return denial(
+      `${rule}-git-dir`,
+      `${label} in the repository's .git folder: ${shown(word)} is git's own data, which only git commands change. Use git (\`git branch\`, \`git tag\`, …); \`.git/info/exclude\` may be written.`,
+    );
+  }
   return undefined;
 }
 

@@ -194,6 +194,15 @@ export const pkillRule: Rule = (call, context) => {
     }
     // Anything else is a signal (`-9`, `-TERM`, `-SIGKILL`) or a flag that only narrows the match.
   }
+  if (
+    operands.length === 0 &&
+    call.args.some((word) => withValue.has(word.value) && word.value !== '--signal')
+  ) {
+    return denial(
+      'pkill-pattern',
+      `pkill without a pattern stops every process of the user, group, session or parent it names. ${HINT}`,
+    );
+  }
   return matchPattern(context, operands, options, 'pkill');
 };
 
