@@ -61,7 +61,10 @@ export function confinedSandboxSettings(base: SandboxSettings, confinement: Conf
     filesystem: {
       denyRead: ['/', ...confinement.hidden],
       allowRead: confinement.readable,
-      allowWrite: confinement.writable.filter((dir) => dir !== confinement.projectDir),
+      // The project is the working folder and Claude Code adds the session's own $TMPDIR; only the cache is
+      // added here. Not /tmp as a whole: Claude Code protects `.claude/` files under every writable folder, and
+      // concurrent sessions racing over /tmp/.claude/ made bwrap fail ("Can't find source path").
+      allowWrite: [confinement.cacheDir],
       denyWrite: confinement.readOnly,
     },
     credentials: {

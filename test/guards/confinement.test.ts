@@ -125,7 +125,7 @@ describe('confinedSandboxSettings', () => {
     expect(settings).toMatchObject(base);
     expect(settings.filesystem?.denyRead?.[0]).toBe('/');
     expect(settings.filesystem?.allowRead).toEqual(c.readable);
-    expect(settings.filesystem?.allowWrite).toEqual(['/tmp', c.cacheDir]);
+    expect(settings.filesystem?.allowWrite).toEqual([c.cacheDir]);
     expect(settings.filesystem?.denyWrite).toEqual(c.readOnly);
     expect(settings.credentials?.envVars).toEqual([{ name: 'GH_TOKEN', mode: 'deny' }]);
   });
