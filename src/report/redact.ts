@@ -121,7 +121,8 @@ const KEY_VALUE = new RegExp(
   'gi',
 );
 /** Words that contain a key word but name no secret (`author: …`, `tokenizer: …`, `keyboard: …`). */
-const NOT_KEY_NAME = /^(?:author(?!i[sz]ation)|tokeniz|keyboard|keyword|keys?(?:tone|stroke|frame|path)|monkey)/i;
+const NOT_KEY_NAME =
+  /^(?:author(?!i[sz]ation)|tokeniz|keyboard|keyword|keys?(?:tone|stroke|frame|path)|monkey)/i;
 
 /** Shortest value that can count as a secret. */
 const MIN_VALUE_LENGTH = 8;

@@ -6,6 +6,7 @@ const BEL = '\u0007';
 const ST = `${ESC}\\`;
 
 /** Every ESC, C0 control but newline and tab, DEL and C1 control. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL_BYTES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 describe('cleanTerminalText', () => {
