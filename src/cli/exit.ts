@@ -5,6 +5,8 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, isHarnessError } from '../errors/index.js';
+import { createRedactor } from '../report/redact.js';
+import { cleanTerminalText } from '../report/terminal-text.js';
 
 export const PROGRAM_NAME = 'claude-harness';
 
@@ -13,7 +15,10 @@ export interface ErrorOutput {
   env: NodeJS.ProcessEnv;
 }
 
-export function reportError(error: unknown, { err, env }: ErrorOutput): number {
+export function reportError(error: unknown, { err: raw, env }: ErrorOutput): number {
+  // A message can quote the agent's text (a path, a feature, a command): redacted, and fit for a terminal.
+  const redact = createRedactor({ env });
+  const err = { write: (text: string) => raw.write(cleanTerminalText(redact(text))) };
   const say = (line: string) => err.write(`${PROGRAM_NAME}: ${line}\n`);
 
   if (error instanceof CommanderError) {

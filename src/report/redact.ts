@@ -5,6 +5,7 @@
  */
 import type { Env } from '../engine/env.js';
 import { EXTRA_RULES } from '../guards/secrets/scan.js';
+import type { EventLog } from '../state/events.js';
 
 export type Redactor = (text: string) => string;
 
@@ -237,6 +238,18 @@ export function createRedactor(options: RedactorOptions): Redactor {
 /** How many capture groups a regular expression source has. */
 function groupCount(source: string): number {
   return (new RegExp(`${source}|`).exec('') as RegExpExecArray).length - 1;
+}
+
+/**
+ * `log`, with every record redacted before it is written (events.jsonl and, with --json, stdout): the one
+ * place events pass, so no caller can forget it.
+ */
+export function redactEvents(log: EventLog, redact: Redactor): EventLog {
+  return {
+    path: log.path,
+    read: () => log.read(),
+    append: (record) => log.append(redactDeep(record, redact)),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { EngineEvent, SessionResult, TokenUsage } from '../engine/events.js
 import { runSession } from '../engine/session.js';
 import { guardHook } from '../guards/pre-tool-use.js';
 import type { Guard, GuardContext } from '../guards/types.js';
-import { type Redactor, redactDeep } from '../report/redact.js';
+import type { Redactor } from '../report/redact.js';
 import type { SessionLog } from '../report/session-log.js';
 import type { EventLog } from '../state/events.js';
 import { type ApiFailure, classifyApiFailure } from './backoff.js';
@@ -108,8 +108,9 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
   if (input.signal.aborted) onRunStop();
   input.signal.addEventListener('abort', onRunStop, { once: true });
 
+  // The event log redacts what it writes (redactEvents).
   const record = (type: string, fields: Record<string, unknown>) =>
-    input.events.append(redactDeep({ type, session: input.sessionNumber, ...fields }, input.redact));
+    input.events.append({ type, session: input.sessionNumber, ...fields });
 
   const watchdog = startWatchdog({
     firstResponseMs: input.timeouts.firstResponseMs,
@@ -127,7 +128,7 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
     (call, decision) => {
       if (decision.decision === 'allow') return;
       denials++;
-      input.log.note(`    ⛔ ${decision.guard}: ${input.redact(decision.reason)}`);
+      input.log.note(`    ⛔ ${decision.guard}: ${decision.reason}`);
       record('policy_denial', {
         tool: call.toolName,
         input: call.input,
