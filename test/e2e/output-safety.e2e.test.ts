@@ -84,11 +84,19 @@ describe('secrets never reach what the harness writes or prints', () => {
       written: `ANTHROPIC_API_KEY=${ANTHROPIC_KEY}\n`,
       printed: `KEY=${ANTHROPIC_KEY}`,
     },
+    {
+      // Echoed by the agent itself: the secrets are in the command line the log shows, and in its output.
+      name: 'a GitHub token and an Anthropic key echoed',
+      secret: `${GITHUB_TOKEN} ${ANTHROPIC_KEY}`,
+      written: `GITHUB_TOKEN=${GITHUB_TOKEN}\n`,
+      printed: `KEY=${ANTHROPIC_KEY} ${GITHUB_TOKEN}`,
+      echo: true,
+    },
   ];
 
   it.each(variants)(
     '$name in a refused Write, in Bash output and in a feature_fail reason',
-    async ({ secret, written, printed }) => {
+    async ({ secret, written, printed, echo }) => {
       await using work = await tempDir('ch-redact-');
       await using config = await tempDir('ch-cfg-');
       const projectDir = join(work.path, 'app');
@@ -102,7 +110,7 @@ describe('secrets never reach what the harness writes or prints', () => {
             // Refused by the secrets guard: the refused input is recorded as a policy_denial.
             { content: [tool('Write', { file_path: '{{projectDir}}/config.env', content: written })] },
             { ...writeScript('print.js', printScript(printed)), expect: { lastToolResultIsError: true } },
-            { content: [bash('node print.js')] },
+            { content: [bash(echo ? `echo "${printed}"` : 'node print.js')] },
           ],
           `the deploy needs ${printed}`,
         ),
@@ -140,13 +148,19 @@ describe('secrets never reach what the harness writes or prints', () => {
           html,
           webhooks,
         };
-        for (const [where, text] of Object.entries(outputs)) {
-          expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false });
-        }
+        // Not the secret, nor a piece of it (a line cut to width must not leave its first half either).
+        const pieces = secret
+          .split(' ')
+          .flatMap((one) =>
+            Array.from({ length: Math.floor((one.length - 16) / 8) + 1 }, (_, i) =>
+              one.slice(i * 8, i * 8 + 16),
+            ),
+          );
+        const leaked = Object.entries(outputs).filter(([, text]) => pieces.some((p) => text.includes(p)));
+        expect(leaked.map(([where]) => where)).toEqual([]);
         // The marker is there instead: in the log under the Bash call, in the event, the report, the hook.
-        for (const where of ['events', 'stdout', 'html', 'webhooks', 'status'] as const) {
-          expect({ where, marked: outputs[where].includes('[REDACTED:') }).toEqual({ where, marked: true });
-        }
+        const marked = ['events', 'stdout', 'html', 'webhooks', 'status'] as const;
+        expect(marked.filter((where) => !outputs[where].includes('[REDACTED:'))).toEqual([]);
         expect(stdout).toMatch(/│ .*\[REDACTED:/);
       } finally {
         await server.close();
