@@ -5,20 +5,18 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, isHarnessError } from '../errors/index.js';
-import { createRedactor } from '../report/redact.js';
-import { cleanTerminalText } from '../report/terminal-text.js';
 
 export const PROGRAM_NAME = 'claude-harness';
 
 export interface ErrorOutput {
   err: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** Applied to everything written (runCli passes the redactor and the terminal-text cleaner). */
+  filter?: ((text: string) => string) | undefined;
 }
 
-export function reportError(error: unknown, { err: raw, env }: ErrorOutput): number {
-  // A message can quote the agent's text (a path, a feature, a command): redacted, and fit for a terminal.
-  const redact = createRedactor({ env });
-  const err = { write: (text: string) => raw.write(cleanTerminalText(redact(text))) };
+export function reportError(error: unknown, { err: raw, env, filter }: ErrorOutput): number {
+  const err = filter === undefined ? raw : { write: (text: string) => raw.write(filter(text)) };
   const say = (line: string) => err.write(`${PROGRAM_NAME}: ${line}\n`);
 
   if (error instanceof CommanderError) {
