@@ -253,7 +253,6 @@ async function loop(ctx: LoopContext): Promise<number> {
       signal: io.signal,
       log,
       events,
-      redact: ctx.redact,
       onSpawn: (pid) => {
         ctx.lock.recordCliPid(pid);
         void store.patchSession(number, { cliPid: pid });
