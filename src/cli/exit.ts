@@ -11,9 +11,12 @@ export const PROGRAM_NAME = 'claude-harness';
 export interface ErrorOutput {
   err: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** Applied to everything written (runCli passes the redactor and the terminal-text cleaner). */
+  filter?: ((text: string) => string) | undefined;
 }
 
-export function reportError(error: unknown, { err, env }: ErrorOutput): number {
+export function reportError(error: unknown, { err: raw, env, filter }: ErrorOutput): number {
+  const err = filter === undefined ? raw : { write: (text: string) => raw.write(filter(text)) };
   const say = (line: string) => err.write(`${PROGRAM_NAME}: ${line}\n`);
 
   if (error instanceof CommanderError) {

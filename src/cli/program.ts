@@ -3,7 +3,7 @@
  * shows them all, and `claude-harness run …` takes the same ones. Commands do their work through `CliActions`,
  * which load their modules only when called, keeping start-up to commander and this file.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { flagHelp, flagSyntax, type RunFlags, runSettings, takesNoValue } from '../config/settings.js';
 import { closestMatch } from '../config/values.js';
 import { ExitCode, UsageError } from '../errors/index.js';
@@ -95,8 +95,26 @@ export async function runCli(argv: readonly string[], io: CommandIO, actions: Cl
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, { ...io, filter: await errorFilter(error, io.env) });
   }
+}
+
+/**
+ * A harness error's message can quote the agent's text (a path, a feature, a command): it is redacted and
+ * cleaned of terminal control sequences like every output. Loaded only when such an error happened, so
+ * start-up stays small; commander's errors (`--help`, bad flags) quote only what the user typed.
+ */
+async function errorFilter(
+  error: unknown,
+  env: NodeJS.ProcessEnv,
+): Promise<((text: string) => string) | undefined> {
+  if (error instanceof CommanderError) return undefined;
+  const [{ createRedactor }, { cleanTerminalText }] = await Promise.all([
+    import('../report/redact.js'),
+    import('../report/terminal-text.js'),
+  ]);
+  const redact = createRedactor({ env });
+  return (text) => cleanTerminalText(redact(text));
 }
 
 export function createProgram(

@@ -23,6 +23,7 @@ import { barChart, COLORS, escapeHtml, lineChart, stackedBarChart } from './char
 import { usd, usdExact } from './cost.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { formatDuration, loadProject, type ProjectSnapshot } from './status.js';
+import { cleanTerminalText } from './terminal-text.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -436,7 +437,7 @@ export const REPORT_CHARTS = [
 export function renderReport(data: ReportData, options: RenderOptions = {}): string {
   const now = options.now ?? new Date();
   const r = options.redact ?? ((text: string) => text);
-  const t = (text: string) => escapeHtml(r(text));
+  const t = (text: string) => escapeHtml(cleanTerminalText(r(text)));
   const model = buildReportModel(data, now);
   const { state, features, projectDir } = data.snapshot;
   const tried = model.features.filter((f) => f.sessions > 0);
@@ -745,12 +746,12 @@ function proofCells(p: ProofRecord, t: Text, r: Redactor): string {
 
 /**
  * A proof's output tail in a collapsed `<details>`: redacted (before it is cut, so a secret is never cut
- * in two), escape sequences and control characters removed, the last OUTPUT_TAIL_SHOWN characters, escaped.
+ * in two), cleaned of terminal control sequences (`cleanTerminalText`), the last OUTPUT_TAIL_SHOWN characters, escaped.
  * Line feeds are written `&#10;`: each table row stays one line of the file.
  */
 function outputTail(text: string | undefined, r: Redactor): string {
   if (text === undefined) return '';
-  const clean = cleanOutput(r(text));
+  const clean = cleanTerminalText(r(text));
   if (clean.trim() === '') return '<span class="none">no output</span>';
   let shown = clean;
   let cut = '';
@@ -763,18 +764,6 @@ function outputTail(text: string | undefined, r: Redactor): string {
   }
   const lines = shown.replace(/\n$/, '').split('\n').length;
   return `<details class="tail"><summary>${lines} line${lines === 1 ? '' : 's'}${cut}</summary><pre>${escapeHtml(shown).replace(/\n/g, '&#10;')}</pre></details>`;
-}
-
-/** Removes terminal escape sequences and control characters other than the line feed and the tab. */
-export function cleanOutput(text: string): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what is removed
-      .replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]/g, '')
-      .replace(/\r\n?/g, '\n')
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
-  );
 }
 
 function sessionTable(model: ReportModel, t: Text): string {

@@ -15,7 +15,9 @@ import { Writable } from 'node:stream';
 import type { CommandIO } from '../cli/io.js';
 import type { EngineEvent } from '../engine/events.js';
 import { usdExact } from './cost.js';
+import type { Redactor } from './redact.js';
 import { formatDuration, progressBar } from './status.js';
+import { cleanTerminalText } from './terminal-text.js';
 
 /** The figures of the whole run, as the state store has them. */
 export interface RunFigures {
@@ -28,7 +30,11 @@ export interface RunFigures {
 }
 
 export interface ProgressView {
-  /** The streams to write through. In the live view, what is written there scrolls above the status block. */
+  /**
+   * The streams to write through. In the live view, what is written there scrolls above the status block.
+   * Everything written there is redacted and cleaned of terminal control sequences (`cleanTerminalText`):
+   * the run's output holds text the agent controls.
+   */
   readonly io: CommandIO;
   /** Whether the status block is drawn (false: plain lines). */
   readonly live: boolean;
@@ -67,6 +73,8 @@ export function wantsLiveView(
 export interface ProgressViewOptions {
   io: CommandIO;
   live: boolean;
+  /** Applied to everything written through the view's streams and to its status lines. */
+  redact?: Redactor;
   now?: () => number;
   /** How often the elapsed time is redrawn; default 1 s. */
   tickMs?: number;
@@ -79,12 +87,31 @@ export interface ProgressViewOptions {
 }
 
 export function createProgressView(options: ProgressViewOptions): ProgressView {
-  return options.live ? new LiveView(options) : new PlainView(options.io);
+  return options.live ? new LiveView(options) : new PlainView(options.io, outputFilter(options.redact));
+}
+
+/** Text for the terminal: redacted, then cleaned of control sequences. */
+function outputFilter(redact: Redactor | undefined): (text: string) => string {
+  return redact === undefined ? cleanTerminalText : (text) => cleanTerminalText(redact(text));
+}
+
+/** A stream that writes what it is given to `target`, through `filter`. */
+function filtered(target: NodeJS.WritableStream, filter: (text: string) => string): Writable {
+  return new Writable({
+    decodeStrings: false,
+    write: (chunk: string | Buffer, _encoding, callback) => {
+      target.write(filter(typeof chunk === 'string' ? chunk : chunk.toString('utf8')));
+      callback();
+    },
+  });
 }
 
 class PlainView implements ProgressView {
   readonly live = false;
-  constructor(readonly io: CommandIO) {}
+  readonly io: CommandIO;
+  constructor(io: CommandIO, filter: (text: string) => string) {
+    this.io = { ...io, out: filtered(io.out, filter), err: filtered(io.err, filter) };
+  }
   setRun(): void {}
   sessionStarted(): void {}
   observe(): void {}
@@ -120,9 +147,11 @@ class LiveView implements ProgressView {
   readonly #removeExitListener: () => void;
   /** Text written without its newline yet, per stream. */
   readonly #pending = new Map<NodeJS.WritableStream, string>();
+  readonly #filter: (text: string) => string;
 
   constructor(options: ProgressViewOptions) {
     const { io } = options;
+    this.#filter = outputFilter(options.redact);
     this.#terminal = io.out;
     this.#now = options.now ?? Date.now;
     this.io = { ...io, out: this.#through(io.out), err: this.#through(io.err) };
@@ -178,7 +207,7 @@ class LiveView implements ProgressView {
     this.#removeExitListener();
     this.#clear();
     this.#closed = true;
-    for (const [stream, text] of this.#pending) if (text !== '') stream.write(`${text}\n`);
+    for (const [stream, text] of this.#pending) if (text !== '') stream.write(`${this.#filter(text)}\n`);
     this.#pending.clear();
   }
 
@@ -198,7 +227,10 @@ class LiveView implements ProgressView {
     // A terminal that does not say its size (columns 0 or missing) is taken as 80 wide.
     const columns = (this.#terminal as { columns?: number }).columns || 80;
     const width = Math.max(10, columns - 1);
-    return lines.map((line) => (line.length <= width ? line : `${line.slice(0, width - 1)}…`));
+    // Cleaned before they are cut: a label holds the agent's feature id, and a cut must not split a sequence.
+    return lines
+      .map(this.#filter)
+      .map((line) => (line.length <= width ? line : `${line.slice(0, width - 1)}…`));
   }
 
   #through(target: NodeJS.WritableStream): Writable {
@@ -214,7 +246,7 @@ class LiveView implements ProgressView {
   /** Writes whole lines above the status block; a line's unfinished end waits for its newline. */
   #print(target: NodeJS.WritableStream, text: string): void {
     if (this.#closed) {
-      target.write(text);
+      target.write(this.#filter(text));
       return;
     }
     const joined = (this.#pending.get(target) ?? '') + text;
@@ -222,7 +254,7 @@ class LiveView implements ProgressView {
     this.#pending.set(target, joined.slice(end + 1));
     if (end === -1) return;
     this.#clear();
-    target.write(joined.slice(0, end + 1));
+    target.write(this.#filter(joined.slice(0, end + 1)));
     this.#draw();
   }
 

@@ -8,6 +8,8 @@
  * The URL itself can hold a secret (Slack and Discord webhooks do), so log lines name only its origin.
  */
 import { UsageError } from '../errors/index.js';
+import { type Redactor, redactDeep } from './redact.js';
+import { terminalSafeJson } from './terminal-text.js';
 
 export const NOTIFY_EVENTS = ['run_completed', 'run_stopped', 'feature_skipped', 'budget_reached'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
@@ -47,6 +49,11 @@ export interface NotifierOptions {
   /** `User-Agent` of the requests. */
   userAgent?: string;
   now?: () => Date;
+  /**
+   * Applied to every string of a payload and to every line given to `log`. A body is sent as terminal-safe
+   * JSON (`terminalSafeJson`: ESC, C1 and DEL escaped), so a receiver that prints it cannot be driven.
+   */
+  redact?: Redactor;
 }
 
 export interface FlushResult {
@@ -75,9 +82,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const maxDelayMs = options.maxDelayMs ?? 30_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const now = options.now ?? (() => new Date());
+  const redact = options.redact;
   const log = (line: string) => {
     try {
-      options.log(line);
+      options.log(redact === undefined ? line : redact(line));
     } catch {
       // A broken logger must not break the run either.
     }
@@ -137,7 +145,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   };
 
   const deliver = async (payload: NotificationPayload): Promise<void> => {
-    const body = JSON.stringify(payload);
+    const body = terminalSafeJson(redact === undefined ? payload : redactDeep(payload, redact));
     // Start after the caller's current step: the first fetch() of a process loads its HTTP client, which
     // takes a moment that notify() must not cost the caller.
     await new Promise<void>((done) => setImmediate(done));

@@ -1,6 +1,8 @@
 import { isAbsolute, relative } from 'node:path';
 import type { EngineEvent } from '../engine/events.js';
 import { usdExact } from './cost.js';
+import type { Redactor } from './redact.js';
+import { cleanTerminalText } from './terminal-text.js';
 
 /**
  * Plain, line-oriented progress output for one session: readable in a terminal, a log file or CI.
@@ -27,6 +29,8 @@ export interface SessionLogOptions {
   verbosity?: 'quiet' | 'normal' | 'verbose';
   /** Sees every event too (the live view counts turns and tokens from them). */
   observe?: (event: EngineEvent) => void;
+  /** Applied to the agent's text before it is shortened, so no cut leaves part of a secret. */
+  redact?: Redactor;
 }
 
 export class SessionLog {
@@ -39,6 +43,7 @@ export class SessionLog {
   /** Tool name per call id, to show what a result belongs to. */
   readonly #toolNames = new Map<string, string>();
   readonly #observe: ((event: EngineEvent) => void) | undefined;
+  readonly #redact: Redactor;
 
   constructor(options: SessionLogOptions) {
     this.#out = options.out;
@@ -48,6 +53,12 @@ export class SessionLog {
     this.#started = this.#now();
     this.#verbosity = options.verbosity ?? 'normal';
     this.#observe = options.observe;
+    this.#redact = options.redact ?? ((text) => text);
+  }
+
+  /** Text from the agent or a tool, fit for the terminal: secrets redacted, control sequences removed. */
+  #safe(text: string): string {
+    return cleanTerminalText(this.#redact(text));
   }
 
   write(event: EngineEvent): void {
@@ -59,7 +70,7 @@ export class SessionLog {
 
   /** A line from the harness itself (a denial, a checkpoint), shown in the session's flow. */
   note(line: string): void {
-    this.#out.write(`${line}\n`);
+    this.#out.write(`${this.#safe(line)}\n`);
   }
 
   format(event: EngineEvent): string | undefined {
@@ -68,16 +79,18 @@ export class SessionLog {
     }
     switch (event.type) {
       case 'session_start':
-        return `▶ ${this.#label} started · model ${event.model} · Claude Code ${event.claudeCodeVersion}`;
+        return this.#safe(
+          `▶ ${this.#label} started · model ${event.model} · Claude Code ${event.claudeCodeVersion}`,
+        );
       case 'assistant_text':
-        return `  ${truncate(firstLine(event.text), 100)}`;
+        return `  ${truncate(firstLine(this.#safe(event.text)), 100)}`;
       case 'tool_call':
-        return `  → ${event.name} ${this.describeInput(event.name, event.input)}`.trimEnd();
+        return `  → ${this.#safe(event.name)} ${this.describeInput(event.name, event.input)}`.trimEnd();
       case 'tool_result': {
-        if (event.isError) return `    ✗ ${truncate(firstLine(stripTags(event.content)), 100)}`;
+        if (event.isError) return `    ✗ ${truncate(firstLine(stripTags(this.#safe(event.content))), 100)}`;
         // A command's output is what a person watching wants to see; file tools' echoes are noise.
         if (this.#toolNames.get(event.id) !== 'Bash' && this.#verbosity !== 'verbose') return undefined;
-        const lines = event.content
+        const lines = this.#safe(event.content)
           .trimEnd()
           .split('\n')
           .filter((l) => l.trim() !== '');
@@ -90,27 +103,35 @@ export class SessionLog {
       case 'turn':
         return undefined;
       case 'api_retry':
-        return `  … API ${event.status ?? 'connection'} error (${event.error}), retry ${event.attempt}/${event.maxRetries} in ${Math.round(event.delayMs / 1000)} s`;
+        return this.#safe(
+          `  … API ${event.status ?? 'connection'} error (${event.error}), retry ${event.attempt}/${event.maxRetries} in ${Math.round(event.delayMs / 1000)} s`,
+        );
       case 'result': {
         const seconds = ((this.#now() - this.#started) / 1000).toFixed(1);
         const tokens = `${event.usage.inputTokens.toLocaleString('en-US')} in / ${event.usage.outputTokens.toLocaleString('en-US')} out tokens`;
         const summary = `${event.numTurns} turns · ${tokens} · ${usdExact(event.costUsd)} · ${seconds} s`;
         return event.ok
           ? `✓ ${this.#label} finished: ${summary}`
-          : `✗ ${this.#label} failed (${event.subtype}${event.terminalReason ? `, ${event.terminalReason}` : ''}): ${summary}${event.errors.length > 0 ? `\n  ${event.errors.join('\n  ')}` : ''}`;
+          : this.#safe(
+              `✗ ${this.#label} failed (${event.subtype}${event.terminalReason ? `, ${event.terminalReason}` : ''}): ${summary}${event.errors.length > 0 ? `\n  ${event.errors.join('\n  ')}` : ''}`,
+            );
       }
       case 'error':
-        return event.kind === 'aborted'
-          ? `■ ${this.#label} stopped: ${event.message}`
-          : `✗ ${this.#label} failed: ${event.message}`;
+        return this.#safe(
+          event.kind === 'aborted'
+            ? `■ ${this.#label} stopped: ${event.message}`
+            : `✗ ${this.#label} failed: ${event.message}`,
+        );
     }
   }
 
   private describeInput(tool: string, input: Record<string, unknown>): string {
     const path = input.file_path ?? input.notebook_path ?? input.path;
-    if (tool === 'Bash' && typeof input.command === 'string') return truncate(firstLine(input.command), 100);
-    if (typeof path === 'string') return this.relativePath(path);
-    if (typeof input.pattern === 'string') return truncate(input.pattern, 80);
+    if (tool === 'Bash' && typeof input.command === 'string') {
+      return truncate(firstLine(this.#safe(input.command)), 100);
+    }
+    if (typeof path === 'string') return this.#safe(this.relativePath(path));
+    if (typeof input.pattern === 'string') return truncate(this.#safe(input.pattern), 80);
     return '';
   }
 

@@ -20,6 +20,7 @@ import { readStartTicks } from '../state/proc.js';
 import type { AttemptRecord, HarnessState, SessionOutcome, SessionRecord } from '../state/schema.js';
 import { usd, usdExact } from './cost.js';
 import { createRedactor, redactDeep } from './redact.js';
+import { cleanTerminalText, terminalSafeJson } from './terminal-text.js';
 
 // Speed: this module imports nothing that loads zod. The usual files are checked by the small structural
 // checks below; only a file that fails them goes through the full schemas (imported on demand) for their
@@ -667,12 +668,16 @@ export interface StatusCommandOptions {
 }
 
 export async function runStatusCommand(opts: StatusCommandOptions, io: CommandIO): Promise<number> {
-  // Reasons and tool inputs can quote secrets the agent saw; the same redaction as the logs.
-  const status = redactDeep(
-    await collectStatus(resolve(io.cwd, opts.projectDir)),
-    createRedactor({ env: io.env }),
+  // Reasons and tool inputs can quote secrets the agent saw; the same redaction as the logs. For people,
+  // each string is also cleaned of terminal control sequences before the lines are cut to width; JSON keeps
+  // the text, escaped so that a `cat` of it cannot drive the terminal either.
+  const redact = createRedactor({ env: io.env });
+  const collected = await collectStatus(resolve(io.cwd, opts.projectDir));
+  io.out.write(
+    opts.json
+      ? `${terminalSafeJson(redactDeep(collected, redact), 2)}\n`
+      : formatStatus(redactDeep(collected, (text) => cleanTerminalText(redact(text)))),
   );
-  io.out.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
   return ExitCode.ok;
 }
 
@@ -684,13 +689,7 @@ const LISTED = 10;
  * drive the terminal.
  */
 export function formatStatus(status: RunStatus): string {
-  return stripControl(formatStatusLines(status));
-}
-
-/** Replaces C0 and C1 control characters other than the line feed. */
-export function stripControl(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '�');
+  return cleanTerminalText(formatStatusLines(status));
 }
 
 function formatStatusLines(status: RunStatus): string {

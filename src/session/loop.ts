@@ -21,7 +21,7 @@ import { ExitCode, UsageError } from '../errors/index.js';
 import { readOwnedList } from '../ledger/owned-list.js';
 import { createProgressView, type ProgressView, runSummary, wantsLiveView } from '../report/live-view.js';
 import { createNotifier, type NotifyEvent } from '../report/notify.js';
-import { createRedactor } from '../report/redact.js';
+import { createRedactor, redactEvents } from '../report/redact.js';
 import { SessionLog } from '../report/session-log.js';
 import { openEventLog, teeEvents } from '../state/events.js';
 import { acquireRunLock, findLeftoverAgent } from '../state/lock.js';
@@ -90,7 +90,11 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
         await terminateTree(leftover);
       }
     }
-    const view = createProgressView({ io: human, live: wantsLiveView(human.out, io.env, config.plain) });
+    const view = createProgressView({
+      io: human,
+      live: wantsLiveView(human.out, io.env, config.plain),
+      redact,
+    });
     if (view.live) io.routeStopNotice?.((text) => view.io.err.write(text));
     try {
       return await runWithView(view);
@@ -107,9 +111,12 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
     const store = openState(projectDir);
     const interrupted = await store.markRunningSessionsInterrupted();
     await store.startRun({ mode: config.mode, model: config.model, specPath: config.specPath });
-    const events = teeEvents(openEventLog(projectDir), config.json ? io.out : undefined);
+    const events = redactEvents(
+      teeEvents(openEventLog(projectDir), config.json ? io.out : undefined),
+      redact,
+    );
     const notifier = config.notifyUrl
-      ? createNotifier({ url: config.notifyUrl, log: (line) => human.err.write(`${redact(line)}\n`) })
+      ? createNotifier({ url: config.notifyUrl, redact, log: (line) => human.err.write(`${line}\n`) })
       : undefined;
     events.append({ type: 'run_start', mode: config.mode, model: config.model, resumed: interrupted });
     human.out.write(
@@ -211,6 +218,7 @@ async function loop(ctx: LoopContext): Promise<number> {
       label,
       verbosity: config.verbosity,
       observe: (event) => view.observe(event),
+      redact: ctx.redact,
     });
     const processes = snapshotProcesses();
     const timeLimit = sessionTimeLimit(ctx);
@@ -245,7 +253,6 @@ async function loop(ctx: LoopContext): Promise<number> {
       signal: io.signal,
       log,
       events,
-      redact: ctx.redact,
       onSpawn: (pid) => {
         ctx.lock.recordCliPid(pid);
         void store.patchSession(number, { cliPid: pid });

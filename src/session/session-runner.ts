@@ -9,7 +9,6 @@ import type { EngineEvent, SessionResult, TokenUsage } from '../engine/events.js
 import { runSession } from '../engine/session.js';
 import { guardHook } from '../guards/pre-tool-use.js';
 import type { Guard, GuardContext } from '../guards/types.js';
-import { type Redactor, redactDeep } from '../report/redact.js';
 import type { SessionLog } from '../report/session-log.js';
 import type { EventLog } from '../state/events.js';
 import { type ApiFailure, classifyApiFailure } from './backoff.js';
@@ -43,8 +42,8 @@ export interface HarnessSessionInput {
   /** The run's stop signal (Ctrl+C). */
   signal: AbortSignal;
   log: SessionLog;
+  /** Redacts what it writes (redactEvents), as the log does what it prints. */
   events: EventLog;
-  redact: Redactor;
   onSpawn?: (pid: number) => void;
 }
 
@@ -109,7 +108,7 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
   input.signal.addEventListener('abort', onRunStop, { once: true });
 
   const record = (type: string, fields: Record<string, unknown>) =>
-    input.events.append(redactDeep({ type, session: input.sessionNumber, ...fields }, input.redact));
+    input.events.append({ type, session: input.sessionNumber, ...fields });
 
   const watchdog = startWatchdog({
     firstResponseMs: input.timeouts.firstResponseMs,
@@ -127,7 +126,7 @@ export async function runHarnessSession(input: HarnessSessionInput): Promise<Har
     (call, decision) => {
       if (decision.decision === 'allow') return;
       denials++;
-      input.log.note(`    ⛔ ${decision.guard}: ${input.redact(decision.reason)}`);
+      input.log.note(`    ⛔ ${decision.guard}: ${decision.reason}`);
       record('policy_denial', {
         tool: call.toolName,
         input: call.input,

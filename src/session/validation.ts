@@ -7,13 +7,18 @@ import type { CommandIO } from '../cli/io.js';
 import type { RunConfig } from '../config/types.js';
 import { ExitCode, UsageError } from '../errors/index.js';
 import { readOwnedList, writeOwnedList } from '../ledger/owned-list.js';
+import { createProgressView } from '../report/live-view.js';
+import { createRedactor, redactEvents } from '../report/redact.js';
 import { openEventLog } from '../state/events.js';
 import { acquireRunLock } from '../state/lock.js';
 import { latestProofs } from '../verify/proof.js';
 import { runRegressionChecks } from '../verify/regression.js';
 import { recordRegression, testConfinement } from './verification.js';
 
-export async function runValidation(config: RunConfig, io: CommandIO): Promise<number> {
+export async function runValidation(config: RunConfig, rawIo: CommandIO): Promise<number> {
+  // Commands and test output are the agent's: redacted and cleaned for the terminal, as in a run.
+  const redact = createRedactor({ env: rawIo.env });
+  const { io } = createProgressView({ io: rawIo, live: false, redact });
   const projectDir = await realpath(config.projectDir);
   const owned = await readOwnedList(projectDir);
   if (owned === undefined) {
@@ -23,7 +28,7 @@ export async function runValidation(config: RunConfig, io: CommandIO): Promise<n
   }
   const lock = await acquireRunLock(projectDir);
   try {
-    const events = openEventLog(projectDir);
+    const events = redactEvents(openEventLog(projectDir), redact);
     const passing = new Set(owned.filter((f) => f.passes).map((f) => f.id));
     const proofs = (await latestProofs(projectDir)).filter((p) => passing.has(p.featureId));
     const unproven = [...passing].filter((id) => !proofs.some((p) => p.featureId === id));

@@ -4,6 +4,7 @@
  * lines from several processes never interleave and a crash loses at most the line being written.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { terminalSafeJson } from '../report/terminal-text.js';
 import { eventsPath, harnessDir } from './paths.js';
 
 export const EVENT_LOG_VERSION = 1;
@@ -39,7 +40,7 @@ export function openEventLog(projectDir: string, options: { now?: () => Date } =
     append(record) {
       // `v`, `at` and `type` lead every line and cannot be overridden by a field.
       const { type, at, v: _v, ...fields } = record;
-      const line = `${JSON.stringify({ v: EVENT_LOG_VERSION, at: at ?? now().toISOString(), type, ...fields })}\n`;
+      const line = `${terminalSafeJson({ v: EVENT_LOG_VERSION, at: at ?? now().toISOString(), type, ...fields })}\n`;
       if (!dirReady) {
         mkdirSync(harnessDir(projectDir), { recursive: true });
         dirReady = true;
@@ -86,7 +87,7 @@ export function teeEvents(log: EventLog, out: NodeJS.WritableStream | undefined)
       const at = record.at ?? new Date().toISOString();
       log.append({ ...record, at });
       const { type, v: _v, at: _at, ...fields } = record;
-      out.write(`${JSON.stringify({ v: EVENT_LOG_VERSION, at, type, ...fields })}\n`);
+      out.write(`${terminalSafeJson({ v: EVENT_LOG_VERSION, at, type, ...fields })}\n`);
     },
   };
 }

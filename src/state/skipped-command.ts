@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import type { CommandIO } from '../cli/io.js';
 import { ExitCode, UsageError } from '../errors/index.js';
 import { readFeatureList } from '../ledger/feature-list.js';
+import { createRedactor, redactDeep } from '../report/redact.js';
+import { cleanTerminalText, terminalSafeJson } from '../report/terminal-text.js';
 import { openEventLog } from './events.js';
 import { skippedFeatureIds } from './mutations.js';
 import type { AttemptRecord } from './schema.js';
@@ -80,11 +82,14 @@ export async function runSkippedCommand(opts: SkippedCommandOptions, io: Command
       attempts: record?.attempts ?? [],
     };
   });
+  // Descriptions and reasons are the agent's text: redacted, and cleaned for the terminal (or JSON-escaped).
+  const redact = createRedactor({ env: io.env });
   if (opts.json) {
-    io.out.write(`${JSON.stringify({ projectDir, skipped: entries }, null, 2)}\n`);
+    io.out.write(`${terminalSafeJson(redactDeep({ projectDir, skipped: entries }, redact), 2)}\n`);
     return ExitCode.ok;
   }
-  io.out.write(formatSkipped(projectDir, entries, hasState));
+  const safe = (text: string) => cleanTerminalText(redact(text));
+  io.out.write(cleanTerminalText(formatSkipped(projectDir, redactDeep(entries, safe), hasState)));
   return ExitCode.ok;
 }
 

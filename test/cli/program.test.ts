@@ -472,6 +472,24 @@ describe('error mapping', () => {
     expect(r.err.text).toBe('claude-harness: the session ended early\n');
   });
 
+  it('redacts secrets and removes terminal control sequences from an error message', async () => {
+    const token = ['gh', 'p_', 'R8mK2vQ9xL4tZ7wN1bC6yH3jF5sD0gA2pE8u'].join('');
+    const r = await cli(
+      [],
+      { error: new EngineError(`push failed for ${token} \u001b]0;owned\u0007\u009b2Jdone`) },
+      {
+        MY_TOKEN: 'value-of-my-token',
+      },
+    );
+    expect(r.err.text).toBe('claude-harness: push failed for [REDACTED:github-token] done\n');
+    const fromEnv = await cli(
+      [],
+      { error: new Error('bad value-of-my-token') },
+      { MY_TOKEN: 'value-of-my-token' },
+    );
+    expect(fromEnv.err.text).toContain('bad [REDACTED:MY_TOKEN]');
+  });
+
   it('prints one line per problem', async () => {
     const r = await cli([], { error: new ConfigError('first problem\nsecond problem') });
     expect(r.code).toBe(2);

@@ -7,7 +7,6 @@ import { UsageError } from '../../src/errors/index.js';
 import { usdExact } from '../../src/report/cost.js';
 import {
   buildReportModel,
-  cleanOutput,
   collectReportData,
   formatCount,
   OUTPUT_TAIL_SHOWN,
@@ -17,6 +16,7 @@ import {
   runReportCommand,
 } from '../../src/report/html-report.js';
 import { createRedactor } from '../../src/report/redact.js';
+import { cleanTerminalText } from '../../src/report/terminal-text.js';
 import { harnessDir } from '../../src/state/paths.js';
 import { recordProof } from '../../src/verify/proof.js';
 import { buildFixture, SECRET, XSS } from './fixture.js';
@@ -206,12 +206,12 @@ describe('renderReport', () => {
     const tail = row.slice(row.indexOf('<details class="tail">'));
     const pre = tail.slice(tail.indexOf('<pre>') + 5, tail.indexOf('</pre>'));
     expect(pre).toContain('Authorization failed for [REDACTED:MY_API_TOKEN]');
-    expect(pre).toContain('&#10;FAIL &lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&#10;done&#10;');
+    expect(pre).toContain('&#10;FAIL &lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&#10;done␇&#10;');
     expect([...pre].filter((c) => c.charCodeAt(0) < 0x20)).toEqual([]);
     expect(pre.replaceAll('&#10;', '\n').replace(/&[a-z]+;/g, '.').length).toBe(OUTPUT_TAIL_SHOWN);
-    // The line of x's is cut: 4 lines of the 5,098 characters left once the escape sequences are gone.
+    // The line of x's is cut: 4 lines of the 5,099 characters left once the escape sequences are gone (the BEL shown as ␇).
     expect(tail).toMatch(
-      /^<details class="tail"><summary>4 lines, last 2,000 of 5,098 characters<\/summary>/,
+      /^<details class="tail"><summary>4 lines, last 2,000 of 5,099 characters<\/summary>/,
     );
   });
 
@@ -286,12 +286,12 @@ describe('exact figures', () => {
     expect(formatCount(0)).toBe('0');
   });
 
-  it('removes terminal escapes and control characters from output', () => {
+  it('removes terminal escapes and shows control characters in output (cleanTerminalText)', () => {
     expect(
-      cleanOutput(
+      cleanTerminalText(
         '\u001b[1m\u001b[32m✓\u001b[39m\u001b[22m ok\r\nnext\u0000\tend\u001b]8;;http://x\u0007link\u001b]8;;\u0007',
       ),
-    ).toBe('✓ ok\nnext\tendlink');
+    ).toBe('✓ ok\nnext␀\tendlink');
   });
 });
 

@@ -25,6 +25,8 @@ function terminal(cols = 80, rows = 12) {
     raw: () => raw,
     /** Every line of the scrollback and the screen, trailing blanks removed. */
     async lines(): Promise<string[]> {
+      // Chunks still queued in the stream (each waits for the emulator to parse the one before) come first.
+      await new Promise<void>((resolve) => stream.write('', () => resolve()));
       await new Promise<void>((resolve) => term.write('', resolve));
       const buffer = term.buffer.active;
       const lines: string[] = [];
@@ -107,6 +109,26 @@ describe('the live view', () => {
     view.close();
   });
 
+  it("cleans the agent's text it scrolls and the labels it draws, before cutting them to width", async () => {
+    const screen = terminal(40, 10);
+    const view = createProgressView({
+      io: io(screen.stream),
+      live: true,
+      now: () => 0,
+      redact: (text) => text.replaceAll('s3cr3t', '[REDACTED]'),
+    });
+    view.setRun(RUN);
+    view.sessionStarted({ number: 2, label: `coding F\u001b]0;pwned\u0007001, attempt 1 ${'x'.repeat(40)}` });
+    view.io.out.write('    │ \u001b]52;c;cHduZWQ=\u0007s3cr3t \u001b[2J\u009b2Jend\n');
+    const lines = await screen.lines();
+    expect(lines[0]).toBe('    │ [REDACTED] end');
+    expect(lines.at(-1)).toMatch(/^▶ session 2 · coding F001, attempt 1 x+…$/);
+    // Only the view's own codes reach the terminal: cursor up, erase below (no OSC, no clear screen, no C1).
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+    expect(screen.raw()).not.toMatch(/\u001b[\]P_^X]|\u001b\[2J|[\u0080-\u009f]/);
+    view.close();
+  });
+
   it('holds an unfinished line until its newline, and writes stderr lines above the block too', async () => {
     const screen = terminal();
     const view = createProgressView({ io: io(screen.stream), live: true, now: () => 0 });
@@ -167,7 +189,7 @@ describe('the live view', () => {
 });
 
 describe('the plain view (not a terminal, CI, --plain)', () => {
-  it('passes every line through untouched, with no escape codes', () => {
+  it("passes every line through with no escape codes of its own, the agent's cleaned", () => {
     const out = new PassThrough();
     let written = '';
     out.on('data', (chunk: Buffer) => {
@@ -177,10 +199,10 @@ describe('the plain view (not a terminal, CI, --plain)', () => {
     view.setRun(RUN);
     view.sessionStarted({ number: 1, label: 'initializer' });
     view.io.out.write('── session 1 (initializer)\n');
+    view.io.out.write('    │ \u001b]52;c;cHduZWQ=\u0007copied \u009b2Jcleared\n');
     view.sessionEnded();
     view.close();
-    expect(view.io.out).toBe(out);
-    expect(written).toBe('── session 1 (initializer)\n');
+    expect(written).toBe('── session 1 (initializer)\n    │ copied cleared\n');
   });
 
   it('is chosen for a pipe, for CI, for a dumb terminal and for --plain', () => {

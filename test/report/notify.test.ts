@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors/index.js';
 import { createNotifier, type NotificationPayload, parseRetryAfter } from '../../src/report/notify.js';
+import { createRedactor } from '../../src/report/redact.js';
+import { GITHUB_TOKEN } from '../guards/secrets/fixtures.js';
 
 interface Receiver {
   url: string;
@@ -51,6 +53,31 @@ function logger() {
 }
 
 describe('createNotifier', () => {
+  it('sends a body redacted, with ESC and C1 escaped, so a receiver that prints it cannot be driven', async () => {
+    let raw = '';
+    const fetch: typeof globalThis.fetch = async (_url, init) => {
+      raw = String(init?.body);
+      return new Response(null, { status: 204 });
+    };
+    const notifier = createNotifier({
+      url: 'https://hooks.example/x',
+      fetch,
+      log: () => {},
+      redact: createRedactor({ env: {} }),
+    });
+    notifier.notify({
+      event: 'feature_skipped',
+      project: '/p',
+      details: { reason: `gave up: ${GITHUB_TOKEN} \u001b]52;c;eA==\u0007 \u009b2J` },
+    });
+    await notifier.flush(5_000);
+    expect(raw).not.toContain(GITHUB_TOKEN);
+    expect(raw).toContain('[REDACTED:github-token]');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+    expect(raw).not.toMatch(/[\u001b\u0080-\u009f]/);
+    expect((JSON.parse(raw) as NotificationPayload).details.reason).toContain('\u009b2J');
+  });
+
   it('retries with exponential backoff until the receiver accepts, without blocking the caller', async () => {
     const rx = await receiver((n) => (n <= 3 ? 503 : 200));
     const { lines, log } = logger();

@@ -1,6 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createRedactor } from '../../src/report/redact.js';
 import { SessionLog } from '../../src/report/session-log.js';
+import { GITHUB_TOKEN } from '../guards/secrets/fixtures.js';
 
 function makeLog() {
   const out = new PassThrough();
@@ -102,5 +104,40 @@ describe('SessionLog verbosity', () => {
     log.write({ type: 'tool_call', id: '1', name: 'Read', input: { file_path: '/p/a' } });
     log.write({ type: 'tool_result', id: '1', isError: false, content: 'line one' });
     expect(text).toBe('  → Read a\n    │ line one\n');
+  });
+
+  it("redacts and cleans the agent's text before cutting it to width", () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    const log = new SessionLog({
+      out,
+      projectDir: '/work/app',
+      label: 'session 2 (coding F001, attempt 1)',
+      redact: createRedactor({ env: {} }),
+    });
+    // The token starts at column 80: a cut at 100 before redaction would print its first 20 characters.
+    const padding = 'x'.repeat(80);
+    log.write({
+      type: 'tool_call',
+      id: '1',
+      name: 'Bash',
+      input: { command: `echo ${padding} ${GITHUB_TOKEN}` },
+    });
+    log.write({
+      type: 'tool_result',
+      id: '1',
+      isError: false,
+      content: `${padding} ${GITHUB_TOKEN}\n\u001b]52;c;cHduZWQ=\u0007copied \u001b[2J\u009b2Jcleared\n`,
+    });
+    log.write({ type: 'assistant_text', text: '\u001b]0;title\u0007Done.' });
+    log.note(`    ⛔ secrets: ${GITHUB_TOKEN}`);
+    expect(text).not.toContain(GITHUB_TOKEN.slice(0, 12));
+    expect(text).not.toMatch(/[\u001b\u0080-\u009f]/);
+    expect(text).toContain('    │ copied cleared\n');
+    expect(text).toContain('  Done.\n');
+    expect(text).toContain('    ⛔ secrets: [REDACTED:github-token]\n');
   });
 });

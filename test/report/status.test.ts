@@ -223,7 +223,7 @@ describe('claude-harness status', () => {
     const io = fakeIO(dir);
     await runStatusCommand({ projectDir: dir }, io);
     expect(io.output()).not.toContain('\u001b');
-    expect(io.output()).toContain('red �[31mALERT');
+    expect(io.output()).toContain('red ALERT');
   });
 
   it('names what to run when there is no project or no run (exit 2), and never moves state.json', async () => {

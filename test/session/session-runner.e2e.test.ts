@@ -128,7 +128,6 @@ async function harnessSession(
       signal: options.signal ?? new AbortController().signal,
       log: new SessionLog({ out: new PassThrough(), projectDir: project.path, label: 'session 1' }),
       events,
-      redact: (s) => s,
     });
     expect(server.failures).toEqual([]);
     return { report, records };

@@ -2,7 +2,8 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openEventLog } from '../../src/state/events.js';
+import { createRedactor, redactEvents } from '../../src/report/redact.js';
+import { openEventLog, teeEvents } from '../../src/state/events.js';
 import { distModule, runNode } from './helpers.js';
 
 let dir: string;
@@ -31,6 +32,25 @@ describe('events.jsonl', () => {
     const log = openEventLog(dir);
     log.append({ type: 'note', text: 'a\nb' });
     expect(log.read()).toMatchObject([{ type: 'note', text: 'a\nb' }]);
+  });
+
+  it('writes terminal-safe lines, redacted when the log is wrapped by redactEvents (file and --json stream)', async () => {
+    let streamed = '';
+    const out = { write: (text: string) => (streamed += text) } as unknown as NodeJS.WritableStream;
+    const token = ['gh', 'p_', 'R8mK2vQ9xL4tZ7wN1bC6yH3jF5sD0gA2pE8u'].join('');
+    const log = redactEvents(teeEvents(openEventLog(dir), out), createRedactor({ env: {} }));
+    const reason = `gave up ${token} \u001b]52;c;eA==\u0007 \u009b2J \u0085`;
+    log.append({ type: 'feature_gave_up', reason, input: { password: 'hunter22x' } });
+    const text = await readFile(join(dir, '.claude-harness', 'events.jsonl'), 'utf8');
+    for (const written of [text, streamed]) {
+      expect(written).not.toContain(token);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+      expect(written).not.toMatch(/[\u001b\u0080-\u009f]/);
+      expect(JSON.parse(written)).toMatchObject({
+        reason: 'gave up [REDACTED:github-token] \u001b]52;c;eA==\u0007 \u009b2J \u0085',
+        input: { password: '[REDACTED:password]' },
+      });
+    }
   });
 
   it('skips a line torn by a crash', async () => {

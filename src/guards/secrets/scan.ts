@@ -42,7 +42,7 @@ const RULE_OPTIONS: Record<string, Record<string, unknown>> = {
 };
 
 /** Our own rules, for what the preset does not report. */
-const EXTRA_RULES: readonly { id: string; message: string; pattern: RegExp }[] = [
+export const EXTRA_RULES: readonly { id: string; message: string; pattern: RegExp }[] = [
   {
     // The preset's privatekey rule wants the key body (100+ base64 characters); a header alone is enough.
     id: 'private-key-header',
