@@ -8,6 +8,7 @@ import type { RunConfig } from '../config/types.js';
 import { ExitCode, UsageError } from '../errors/index.js';
 import { readOwnedList, writeOwnedList } from '../ledger/owned-list.js';
 import { openEventLog } from '../state/events.js';
+import { reportIntegrityTo } from '../state/integrity.js';
 import { acquireRunLock } from '../state/lock.js';
 import { latestProofs } from '../verify/proof.js';
 import { runRegressionChecks } from '../verify/regression.js';
@@ -15,6 +16,15 @@ import { recordRegression, testConfinement } from './verification.js';
 
 export async function runValidation(config: RunConfig, io: CommandIO): Promise<number> {
   const projectDir = await realpath(config.projectDir);
+  const stopIntegrity = reportIntegrityTo(openEventLog(projectDir), (line) => io.out.write(line));
+  try {
+    return await validate(config, io, projectDir);
+  } finally {
+    stopIntegrity();
+  }
+}
+
+async function validate(config: RunConfig, io: CommandIO, projectDir: string): Promise<number> {
   const owned = await readOwnedList(projectDir);
   if (owned === undefined) {
     throw new UsageError(

@@ -3,8 +3,8 @@
  * tools that follow a run. Each line is written with a single write(2) on a file opened with O_APPEND, so
  * lines from several processes never interleave and a crash loses at most the line being written.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { eventsPath, harnessDir } from './paths.js';
+import { eventsPath } from './paths.js';
+import { appendProjectFile, readProjectFile } from './safe-fs.js';
 
 export const EVENT_LOG_VERSION = 1;
 
@@ -33,35 +33,18 @@ export interface EventLog {
 export function openEventLog(projectDir: string, options: { now?: () => Date } = {}): EventLog {
   const path = eventsPath(projectDir);
   const now = options.now ?? (() => new Date());
-  let dirReady = false;
   return {
     path,
     append(record) {
       // `v`, `at` and `type` lead every line and cannot be overridden by a field.
       const { type, at, v: _v, ...fields } = record;
       const line = `${JSON.stringify({ v: EVENT_LOG_VERSION, at: at ?? now().toISOString(), type, ...fields })}\n`;
-      if (!dirReady) {
-        mkdirSync(harnessDir(projectDir), { recursive: true });
-        dirReady = true;
-      }
-      const fd = openSync(path, 'a');
-      try {
-        const bytes = Buffer.from(line, 'utf8');
-        let written = writeSync(fd, bytes);
-        // A short write only happens when the disk is full; finish the line rather than leave it torn.
-        while (written < bytes.length) written += writeSync(fd, bytes, written);
-      } finally {
-        closeSync(fd);
-      }
+      // Never through a planted link; a line torn by a crash before stays on its own line.
+      appendProjectFile(projectDir, path, line, { lineStart: true });
     },
     read() {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
-      }
+      const text = readProjectFile(projectDir, path);
+      if (text === undefined) return [];
       const records: EventRecord[] = [];
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
