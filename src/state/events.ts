@@ -33,14 +33,18 @@ export interface EventLog {
 export function openEventLog(projectDir: string, options: { now?: () => Date } = {}): EventLog {
   const path = eventsPath(projectDir);
   const now = options.now ?? (() => new Date());
+  let first = true;
   return {
     path,
     append(record) {
       // `v`, `at` and `type` lead every line and cannot be overridden by a field.
       const { type, at, v: _v, ...fields } = record;
       const line = `${JSON.stringify({ v: EVENT_LOG_VERSION, at: at ?? now().toISOString(), type, ...fields })}\n`;
-      // Never through a planted link; a line torn by a crash before stays on its own line.
-      appendProjectFile(projectDir, path, line, { lineStart: true });
+      // Never through a planted link. The first line of this process starts on a line of its own, in case
+      // the last one was torn by a crash (later lines follow whole lines; checking each time would race with
+      // other writers' lines in flight).
+      appendProjectFile(projectDir, path, line, { lineStart: first });
+      first = false;
     },
     read() {
       const text = readProjectFile(projectDir, path);
@@ -48,15 +52,30 @@ export function openEventLog(projectDir: string, options: { now?: () => Date } =
       const records: EventRecord[] = [];
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
-        try {
-          records.push(JSON.parse(line) as EventRecord);
-        } catch {
-          // A line cut short by a crash; the rest of the log is still good.
-        }
+        const record = parseLine(line);
+        // A line cut short by a crash is skipped; the rest of the log is still good.
+        if (record !== undefined) records.push(record);
       }
       return records;
     },
   };
+}
+
+/**
+ * One line of the log. A line a crash cut short may have the next event glued to it (written by a harness
+ * that did not know): the event after the tear is still read.
+ */
+function parseLine(line: string): EventRecord | undefined {
+  for (let start = 0; start !== -1; start = line.indexOf('{"v":', start + 1)) {
+    try {
+      const value: unknown = JSON.parse(start === 0 ? line : line.slice(start));
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as EventRecord;
+      return undefined;
+    } catch {
+      // Try from the next event start.
+    }
+  }
+  return undefined;
 }
 
 /** With --json, every event also goes to `out` (stdout) as the same JSON line that events.jsonl gets. */
