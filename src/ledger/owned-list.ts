@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { RecordUnrecoverableError } from '../state/errors.js';
 import { openEventLog } from '../state/events.js';
 import { HARNESS_DIR, harnessDir } from '../state/paths.js';
-import { type Parsed, readRecovering, restoreRecord, writeRecord } from '../state/records.js';
+import { lastGoodPath, type Parsed, readRecovering, restoreRecord, writeRecord } from '../state/records.js';
+import { readProjectFile } from '../state/safe-fs.js';
 import { readProofFile } from '../verify/proof.js';
 import {
   FEATURE_LIST_FILE,
@@ -38,12 +39,7 @@ export async function readOwnedList(projectDir: string): Promise<IdentifiedFeatu
   let problem: string;
   if (read.kind === 'missing') {
     // Gone with its copy: only a list the harness never accepted may be missing.
-    if (
-      !openEventLog(projectDir)
-        .read()
-        .some((e) => e.type === 'feature_list_accepted')
-    )
-      return undefined;
+    if (!listWasAccepted(projectDir)) return undefined;
     problem = 'it was deleted, and so was its last good copy';
   } else {
     problem = read.problem;
@@ -68,6 +64,32 @@ export async function writeOwnedList(
 ): Promise<void> {
   writeRecord(projectDir, ownedListPath(projectDir), serialize(features));
   await writeFeatureList(projectDir, features);
+}
+
+/**
+ * Whether the harness accepted a list in this project before: the journal says so, the state has issued
+ * feature ids, or a spec was marked planned. Then a missing list was deleted, not never written.
+ */
+function listWasAccepted(projectDir: string): boolean {
+  if (
+    openEventLog(projectDir)
+      .read()
+      .some((e) => e.type === 'feature_list_accepted')
+  )
+    return true;
+  const state = join(harnessDir(projectDir), 'state.json');
+  for (const file of [state, lastGoodPath(state)]) {
+    try {
+      const data = JSON.parse(readProjectFile(projectDir, file) ?? 'null') as {
+        lastFeatureNumber?: unknown;
+      } | null;
+      if (typeof data?.lastFeatureNumber === 'number' && data.lastFeatureNumber > 0) return true;
+    } catch {
+      // Unreadable: says nothing either way.
+    }
+  }
+  const planned = join(harnessDir(projectDir), 'planned-spec.sha256');
+  return [planned, lastGoodPath(planned)].some((file) => readProjectFile(projectDir, file) !== undefined);
 }
 
 function serialize(features: readonly IdentifiedFeature[]): string {

@@ -229,7 +229,8 @@ function openForAppend(at: Located): number {
     if (code !== 'ELOOP' && code !== 'EMLINK') throw error;
   }
   removePlantedLink(at, 'wrote a file of its own');
-  return openSync(at.absolute, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW, 0o666);
+  // Not O_EXCL: reporting the link may have appended to this very file (events.jsonl) already.
+  return openSync(at.absolute, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o666);
 }
 
 /**
