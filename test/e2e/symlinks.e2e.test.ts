@@ -14,7 +14,6 @@ import { startHarness } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
 import {
   bash,
-  finalText,
   initializerSession,
   passingSession,
   type SpecFeature,
@@ -151,7 +150,9 @@ const RECORD_ATTACKS: Record<string, Attack> = {
       '    if os.path.lexists(path):',
       '        os.remove(path)',
       '    os.symlink(o + os.sep + target, path)',
-      'os.remove(os.path.join(h, "features.json.last-good"))',
+      'copy = os.path.join(h, "features.json.last-good")',
+      'if os.path.lexists(copy):',
+      '    os.remove(copy)',
       'print("linked")',
     ].join('\n'),
     command: 'python3 attack.py',
@@ -195,17 +196,19 @@ async function runAttack(attack: Attack, options: { sandbox: boolean; work: stri
       configDir: config.path,
       ...(options.sandbox ? { bare: true, args: ['--auto-continue-delay', '0'] } : {}),
     }).done;
+    const outsideNow = Object.fromEntries(
+      await Promise.all(
+        Object.keys(OUTSIDE).map(async (name) => [name, await readFile(join(outside, name), 'utf8')]),
+      ),
+    );
+    // First, as it is the point: the outside files are exactly as they were.
+    expect(outsideNow).toEqual(OUTSIDE);
     expect(server.failures).toEqual([]);
     server.assertComplete();
     const events = (await readFile(join(projectDir, '.claude-harness', 'events.jsonl'), 'utf8'))
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Tamper);
-    const outsideNow = Object.fromEntries(
-      await Promise.all(
-        Object.keys(OUTSIDE).map(async (name) => [name, await readFile(join(outside, name), 'utf8')]),
-      ),
-    );
     return { run, events, outside, outsideNow, projectDir, bodies: proxy.bodies };
   } finally {
     await proxy.close();
