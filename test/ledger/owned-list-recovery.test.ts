@@ -100,6 +100,16 @@ describe('a harness feature list that cannot be read', () => {
     expect(notices[0]?.message).toContain('it was deleted, and so was its last good copy');
   });
 
+  it('knows a list was accepted from the state when the journal is gone too', async () => {
+    await seed({ owned: null, copy: null });
+    await rm(join(dir, '.claude-harness', 'events.jsonl'));
+    await writeFile(join(dir, '.claude-harness', 'state.json'), JSON.stringify({ lastFeatureNumber: 2 }));
+    expect((await readOwnedList(dir))?.map((f) => [f.id, f.passes])).toEqual([
+      ['F001', true],
+      ['F002', false],
+    ]);
+  });
+
   it('is simply missing before the harness accepted a list', async () => {
     expect(await readOwnedList(dir)).toBeUndefined();
     expect(notices).toEqual([]);
