@@ -69,7 +69,11 @@ export function openState(projectDir: string, options: StateStoreOptions = {}): 
   const path = statePath(projectDir);
   const clock = options.now ?? (() => new Date());
   const now = () => clock().toISOString();
-  const readOrRecover = () => readOrRebuild(projectDir, path, clock);
+  // The time of this read, taken once: it names a file moved aside while recovering.
+  const readOrRecover = () => {
+    const at = clock();
+    return readOrRebuild(projectDir, path, () => at);
+  };
 
   const update = async <T>(fn: (state: HarnessState) => T | Promise<T>): Promise<T> => {
     await ensureHarnessDir(projectDir);
