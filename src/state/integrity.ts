@@ -35,10 +35,19 @@ const listeners = new Set<Listener>();
 const pending: IntegrityNotice[] = [];
 const MAX_PENDING = 100;
 
+let exitHookSet = false;
+
 /** Called by the file layers when they repaired something. */
 export function reportIntegrity(notice: IntegrityNotice): void {
   if (listeners.size === 0) {
     if (pending.length < MAX_PENDING) pending.push(notice);
+    if (!exitHookSet) {
+      exitHookSet = true;
+      // A command that never listens (status, report) still says what was repaired, on stderr.
+      process.on('exit', () => {
+        for (const left of pending.splice(0)) process.stderr.write(`claude-harness: ${left.message}\n`);
+      });
+    }
     return;
   }
   for (const listener of listeners) listener(notice);

@@ -48,7 +48,8 @@ export function rebuildState(events: readonly EventRecord[], issuedIds: readonly
           costUsd: 0,
           tokens: { input: 0, output: 0 },
           turns: 0,
-          harnessPid: 1,
+          // Not in the journal; the process that rebuilt the state stands in.
+          harnessPid: process.pid,
         };
         if (featureId !== undefined) {
           session.featureId = featureId;

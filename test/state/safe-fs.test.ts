@@ -23,6 +23,7 @@ import {
   readProjectFile,
   writeProjectFileAtomic,
 } from '../../src/state/safe-fs.js';
+import { distModule, runNode } from './helpers.js';
 
 let base: string;
 let project: string;
@@ -196,5 +197,20 @@ describe('ensureProjectFolder', () => {
     expect(ensureProjectFolder(project, '.claude-harness')).toBe(join(project, '.claude-harness'));
     expect((await lstat(join(project, '.claude-harness'))).isDirectory()).toBe(true);
     expect(notices).toHaveLength(1);
+  });
+});
+
+describe('a command that never listens for notices', () => {
+  it('still says on stderr what was repaired', async () => {
+    await symlink(secret(), join(project, 'claude-progress.txt'));
+    const { code, stderr } = await runNode(
+      `const { readProjectFile } = await import(${JSON.stringify(distModule('state/safe-fs.js'))});
+       readProjectFile(process.argv[1], 'claude-progress.txt');`,
+      [project],
+    );
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      `claude-harness: claude-progress.txt was a symbolic link to ${JSON.stringify(secret())}: the harness did not follow it and removed it without reading through it\n`,
+    );
   });
 });
