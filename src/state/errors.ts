@@ -29,8 +29,8 @@ export class RunLockHeldError extends HarnessError {
 }
 
 /**
- * A path the harness keeps a file at cannot be used safely: a folder where a file belongs, a file where a
- * folder belongs, or a path that led outside the project while it was opened.
+ * A path the harness keeps a file at cannot be used safely: it led outside the project while it was opened
+ * (folders swapped for links in a race), or it is not inside the project at all.
  */
 export class UnsafePathError extends HarnessError {
   constructor(message: string) {

@@ -89,9 +89,7 @@ export function writeProjectFileAtomic(projectDir: string, path: string, data: s
   if (existing?.isSymbolicLink()) {
     reportLink(at, readlinkOrUnknown(at.absolute), 'replaced it with the real file');
   } else if (existing?.isDirectory()) {
-    throw new UnsafePathError(
-      `${at.shown} is a folder where claude-harness keeps a file: move it away, then rerun`,
-    );
+    moveAside(at, at.absolute, existing);
   } else if (existing !== undefined && (!existing.isFile() || existing.nlink > 1)) {
     reportNotAFile(at, existing, 'replaced it with a file of its own');
   } else if (existing !== undefined) {
@@ -213,12 +211,35 @@ function checkFolders(at: Located, create: boolean): boolean {
       stats = lstatSync(current);
     }
     if (!stats.isDirectory()) {
-      throw new UnsafePathError(
-        `${relative(at.root, current)} in ${at.root} is not a folder (claude-harness keeps ${at.shown} in it): move it away, then rerun`,
-      );
+      // A file (or FIFO…) where the harness keeps a folder: moved aside when writing, never used.
+      if (!create) {
+        reportNotAFolder(at, current, stats, 'did not look inside');
+        return false;
+      }
+      moveAside(at, current, stats);
+      mkdirSync(current);
+      stats = lstatSync(current);
+      if (!stats.isDirectory()) throw new UnsafePathError(`${current} could not be made a folder`);
     }
   }
   return true;
+}
+
+/** Renames something that is in the way (a folder where a file belongs, or the reverse) and reports it. */
+function moveAside(at: Located, path: string, stats: Stats): void {
+  const aside = `${path}.moved-aside-${new Date().toISOString().replace(/:/g, '-')}-${process.pid}`;
+  renameSync(path, aside);
+  if (path === at.absolute) reportNotAFile(at, stats, `moved it aside as ${relative(at.root, aside)}`);
+  else reportNotAFolder(at, path, stats, `moved it aside as ${relative(at.root, aside)}`);
+}
+
+function reportNotAFolder(at: Located, path: string, stats: Stats, action: string): void {
+  const shown = relative(at.root, path).split(sep).join('/');
+  reportIntegrity({
+    kind: 'not-a-file',
+    file: shown,
+    message: `${shown} was ${describe(stats)} where the harness keeps a folder: the harness ${action}`,
+  });
 }
 
 function openForAppend(at: Located): number {
@@ -226,6 +247,10 @@ function openForAppend(at: Located): number {
     return openSync(at.absolute, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o666);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') {
+      moveAside(at, at.absolute, lstatSync(at.absolute));
+      return openSync(at.absolute, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o666);
+    }
     if (code !== 'ELOOP' && code !== 'EMLINK') throw error;
   }
   removePlantedLink(at, 'wrote a file of its own');
@@ -234,8 +259,9 @@ function openForAppend(at: Located): number {
 }
 
 /**
- * True for a regular file with a single name inside the project. Otherwise the name is taken away (renamed
- * aside for a hard link, so the other file keeps its content), reported, and false.
+ * True for a regular file with a single name inside the project. Otherwise it is reported and false: a hard
+ * link, FIFO or socket loses its name in the project (the other name of a hard link keeps its content); a
+ * folder is left for a write to move aside.
  */
 function isOwnFile(at: Located, stats: Stats, fd: number, action: string): boolean {
   if (stats.isFile() && stats.nlink <= 1) {
@@ -246,9 +272,8 @@ function isOwnFile(at: Located, stats: Stats, fd: number, action: string): boole
     // Only the name in the project goes; the other name of a hard link keeps its content.
     unlinkSync(at.absolute);
   } else if (stats.isDirectory()) {
-    throw new UnsafePathError(
-      `${at.shown} is a folder where claude-harness keeps a file: move it away, then rerun`,
-    );
+    reportNotAFile(at, stats, 'did not read it');
+    return false;
   }
   reportNotAFile(at, stats, action === 'was not read' ? 'removed it without reading it' : 'removed it');
   return false;
@@ -288,18 +313,18 @@ function reportLink(at: Located, target: string, action: string): void {
 }
 
 function reportNotAFile(at: Located, stats: Stats, action: string): void {
-  const what = stats.isFile()
-    ? `a hard link (${stats.nlink} names)`
-    : stats.isFIFO()
-      ? 'a FIFO'
-      : stats.isDirectory()
-        ? 'a folder'
-        : 'not a plain file';
   reportIntegrity({
     kind: 'not-a-file',
     file: at.shown,
-    message: `${at.shown} was ${what}: the harness did not use it and ${action}`,
+    message: `${at.shown} was ${describe(stats)}: the harness did not use it and ${action}`,
   });
+}
+
+function describe(stats: Stats): string {
+  if (stats.isFile()) return stats.nlink > 1 ? `a hard link (${stats.nlink} names)` : 'a file';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isDirectory()) return 'a folder';
+  return 'not a plain file';
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

@@ -142,13 +142,25 @@ describe('writing a project file atomically', () => {
     expect(notices).toMatchObject([{ kind: 'not-a-file', file: 'feature_list.json' }]);
   });
 
-  it('refuses to write over a folder, or through a file where a folder belongs', async () => {
+  it('moves aside a folder where a file belongs, and a file where a folder belongs', async () => {
     await mkdir(join(project, 'feature_list.json'));
-    expect(() => writeProjectFileAtomic(project, 'feature_list.json', '[]')).toThrow(/is a folder/);
+    writeProjectFileAtomic(project, 'feature_list.json', '[]');
+    expect(await readFile(join(project, 'feature_list.json'), 'utf8')).toBe('[]');
     await writeFile(join(project, '.claude-harness'), 'x');
-    expect(() => writeProjectFileAtomic(project, '.claude-harness/state.json', '{}')).toThrow(
-      /is not a folder/,
-    );
+    expect(readProjectFile(project, '.claude-harness/state.json')).toBeUndefined();
+    writeProjectFileAtomic(project, '.claude-harness/state.json', '{}');
+    expect(await readFile(join(project, '.claude-harness', 'state.json'), 'utf8')).toBe('{}');
+    const aside = (await readdir(project)).filter((name) => name.includes('.moved-aside-')).sort();
+    expect(aside).toHaveLength(2);
+    expect(notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(
+        /^feature_list\.json was a folder: the harness did not use it and moved it aside as feature_list\.json\.moved-aside-/,
+      ),
+      '.claude-harness was a file where the harness keeps a folder: the harness did not look inside',
+      expect.stringMatching(
+        /^\.claude-harness was a file where the harness keeps a folder: the harness moved it aside as \.claude-harness\.moved-aside-/,
+      ),
+    ]);
   });
 });
 
