@@ -4,11 +4,10 @@
  * the initializer (one precise message goes back into the next initializer's prompt when it is wrong), gives
  * every entry a stable id, and writes it back atomically.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { findJsonSyntaxProblem } from '../config/json-syntax.js';
+import { readProjectFile, writeProjectFileAtomic } from '../state/safe-fs.js';
 
 export const FEATURE_LIST_FILE = 'feature_list.json';
 
@@ -117,23 +116,32 @@ export function featureNumber(id: string | undefined): number {
   return match?.[1] === undefined ? 0 : Number(match[1]);
 }
 
-/** Reads and validates `<projectDir>/feature_list.json`; `missing` is set when the file does not exist. */
+/**
+ * Reads and validates `<projectDir>/feature_list.json`; `missing` is set when the file does not exist (a
+ * planted link counts as missing: it is reported and removed, never read through).
+ */
 export async function readFeatureList(
   projectDir: string,
 ): Promise<FeatureListResult & { missing?: boolean }> {
-  let text: string;
-  try {
-    text = await readFile(join(projectDir, FEATURE_LIST_FILE), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  const text = readFeatureListText(projectDir);
+  if (text === undefined) {
     return { ok: false, missing: true, error: `${FEATURE_LIST_FILE} does not exist in the project folder` };
   }
   return validateFeatureList(text);
 }
 
-/** Writes the list atomically (temp file + rename) as 2-space JSON ending with a newline. */
+/** The text of `<projectDir>/feature_list.json` as the agent left it, or undefined (see readFeatureList). */
+export function readFeatureListText(projectDir: string): string | undefined {
+  return readProjectFile(projectDir, join(projectDir, FEATURE_LIST_FILE));
+}
+
+/** Writes the list atomically (temp file + rename, never through a link) as 2-space JSON ending with a newline. */
 export async function writeFeatureList(projectDir: string, features: readonly Feature[]): Promise<void> {
-  await writeFileAtomic(join(projectDir, FEATURE_LIST_FILE), `${JSON.stringify(features, null, 2)}\n`);
+  writeProjectFileAtomic(
+    projectDir,
+    join(projectDir, FEATURE_LIST_FILE),
+    `${JSON.stringify(features, null, 2)}\n`,
+  );
 }
 
 /** `problem` starts with a verb ("is empty") or, for one entry, with its label and a colon. */

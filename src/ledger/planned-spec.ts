@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { harnessDir } from '../state/paths.js';
+import { type Parsed, readRecovering, writeRecord } from '../state/records.js';
+import { readProjectBytes } from '../state/safe-fs.js';
 
 /**
  * Which spec the feature list already covers: the hash of `app_spec.txt` when the harness last adopted
@@ -11,25 +11,29 @@ import { harnessDir } from '../state/paths.js';
  */
 const FILE = 'planned-spec.sha256';
 
+/** The hash of the project's spec copy (never read through a link), or undefined when there is none. */
 export async function specHash(projectDir: string): Promise<string | undefined> {
-  try {
-    return createHash('sha256')
-      .update(await readFile(join(projectDir, 'app_spec.txt')))
-      .digest('hex');
-  } catch {
-    return undefined;
-  }
+  const bytes = readProjectBytes(projectDir, join(projectDir, 'app_spec.txt'));
+  return bytes === undefined ? undefined : createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The recorded hash (recovered from its last good copy when damaged); undefined when none is known. */
 export async function plannedSpecHash(projectDir: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(harnessDir(projectDir), FILE), 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
+  const read = readRecovering(projectDir, join(harnessDir(projectDir), FILE), parseHash, {
+    serialize: (hash) => `${hash}\n`,
+  });
+  // Lost: the spec counts as not planned yet, so at worst one planning session runs again.
+  return read.kind === 'ok' || read.kind === 'recovered' ? read.value : undefined;
 }
 
 export async function markSpecPlanned(projectDir: string): Promise<void> {
   const hash = await specHash(projectDir);
-  if (hash !== undefined) await writeFileAtomic(join(harnessDir(projectDir), FILE), `${hash}\n`);
+  if (hash !== undefined) writeRecord(projectDir, join(harnessDir(projectDir), FILE), `${hash}\n`);
+}
+
+function parseHash(text: string): Parsed<string> {
+  const hash = text.trim();
+  return /^[0-9a-f]{64}$/.test(hash)
+    ? { ok: true, value: hash }
+    : { ok: false, problem: 'it is not a SHA-256 hash' };
 }

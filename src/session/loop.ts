@@ -10,7 +10,7 @@
  * `api-failure.ts` (backoff, usage limits), `progress.ts` (progress and totals lines) and `validation.ts`
  * (`--mode validation`).
  */
-import { copyFile, mkdir, realpath } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandIO } from '../cli/io.js';
 import { describeDuration } from '../config/duration.js';
@@ -23,9 +23,12 @@ import { createProgressView, type ProgressView, runSummary, wantsLiveView } from
 import { createNotifier, type NotifyEvent } from '../report/notify.js';
 import { createRedactor, redactEvents } from '../report/redact.js';
 import { SessionLog } from '../report/session-log.js';
-import { openEventLog, teeEvents } from '../state/events.js';
+import { cleanTerminalText } from '../report/terminal-text.js';
+import { type EventLog, openEventLog, teeEvents } from '../state/events.js';
+import { reportIntegrityTo } from '../state/integrity.js';
 import { acquireRunLock, findLeftoverAgent } from '../state/lock.js';
 import { harnessDir } from '../state/paths.js';
+import { writeProjectFileAtomic } from '../state/safe-fs.js';
 import { openState, type StateStore } from '../state/store.js';
 import { browserMcpServers } from '../verify/browser.js';
 import { HARNESS_SERVER_NAME } from '../verify/mcp-server.js';
@@ -108,13 +111,26 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
 
   async function runWithView(view: ProgressView): Promise<number> {
     const human = view.io;
-    const store = openState(projectDir);
-    const interrupted = await store.markRunningSessionsInterrupted();
-    await store.startRun({ mode: config.mode, model: config.model, specPath: config.specPath });
     const events = redactEvents(
       teeEvents(openEventLog(projectDir), config.json ? io.out : undefined),
       redact,
     );
+    // Links removed and records recovered, from the start (the spec copy, the lock) and from now on.
+    const stopIntegrity = reportIntegrityTo(events, (line) =>
+      human.out.write(cleanTerminalText(redact(line))),
+    );
+    try {
+      return await runSession(view, events);
+    } finally {
+      stopIntegrity();
+    }
+  }
+
+  async function runSession(view: ProgressView, events: EventLog): Promise<number> {
+    const human = view.io;
+    const store = openState(projectDir);
+    const interrupted = await store.markRunningSessionsInterrupted();
+    await store.startRun({ mode: config.mode, model: config.model, specPath: config.specPath });
     const notifier = config.notifyUrl
       ? createNotifier({ url: config.notifyUrl, redact, log: (line) => human.err.write(`${line}\n`) })
       : undefined;
@@ -331,10 +347,14 @@ async function loop(ctx: LoopContext): Promise<number> {
   }
 }
 
+/**
+ * Copies the spec to `<project>/app_spec.txt` unless it is that file. The copy never goes through a link
+ * planted in its place (`projectDir` is a real path, so only the file itself compares equal).
+ */
 async function copySpec(specPath: string, projectDir: string): Promise<void> {
   const target = join(projectDir, 'app_spec.txt');
-  const [from, to] = await Promise.all([realpath(specPath), realpath(target).catch(() => target)]);
-  if (from !== to) await copyFile(specPath, target);
+  if ((await realpath(specPath)) === target) return;
+  writeProjectFileAtomic(projectDir, target, await readFile(specPath));
 }
 
 /** `run_completed` when the run ended by itself (all pass, or the rest skipped), else `run_stopped` and why. */

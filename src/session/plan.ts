@@ -2,13 +2,13 @@
  * Planning the next session: the initializer (or, in enhancement/bugfix mode, an extension of the plan),
  * a coding session for the next unfinished feature, or the end of the run — and the prompt for it.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode } from '../errors/index.js';
 import { type IdentifiedFeature, readFeatureList } from '../ledger/feature-list.js';
 import { readOwnedList, writeOwnedList } from '../ledger/owned-list.js';
 import { markSpecPlanned, plannedSpecHash, specHash } from '../ledger/planned-spec.js';
 import { countedAttempts } from '../state/mutations.js';
+import { readProjectFile } from '../state/safe-fs.js';
 import { COUNTED_OUTCOMES, type HarnessState } from '../state/schema.js';
 import { isRepo, recentLog } from '../vcs/git.js';
 import { buildCodingPrompt } from './coding-prompt.js';
@@ -123,7 +123,8 @@ export async function buildPrompt(
     passing: plan.features.filter((f) => f.passes).length,
     total: plan.features.length,
     gitLog: (await isRepo(projectDir)) ? await recentLog(projectDir, 10) : [],
-    progressTail: await readFile(join(projectDir, 'claude-progress.txt'), 'utf8').catch(() => ''),
+    // Never read through a link: nothing outside the project reaches the prompt.
+    progressTail: readProjectFile(projectDir, join(projectDir, 'claude-progress.txt')) ?? '',
     notices,
     promptsDir: config.promptsDir,
   });

@@ -8,8 +8,9 @@ import type { RunConfig } from '../config/types.js';
 import { ExitCode, UsageError } from '../errors/index.js';
 import { readOwnedList, writeOwnedList } from '../ledger/owned-list.js';
 import { createProgressView } from '../report/live-view.js';
-import { createRedactor, redactEvents } from '../report/redact.js';
+import { createRedactor, type Redactor, redactEvents } from '../report/redact.js';
 import { openEventLog } from '../state/events.js';
+import { reportIntegrityTo } from '../state/integrity.js';
 import { acquireRunLock } from '../state/lock.js';
 import { latestProofs } from '../verify/proof.js';
 import { runRegressionChecks } from '../verify/regression.js';
@@ -20,6 +21,20 @@ export async function runValidation(config: RunConfig, rawIo: CommandIO): Promis
   const redact = createRedactor({ env: rawIo.env });
   const { io } = createProgressView({ io: rawIo, live: false, redact });
   const projectDir = await realpath(config.projectDir);
+  const stopIntegrity = reportIntegrityTo(openEventLog(projectDir), (line) => io.out.write(line));
+  try {
+    return await validate(config, io, projectDir, redact);
+  } finally {
+    stopIntegrity();
+  }
+}
+
+async function validate(
+  config: RunConfig,
+  io: CommandIO,
+  projectDir: string,
+  redact: Redactor,
+): Promise<number> {
   const owned = await readOwnedList(projectDir);
   if (owned === undefined) {
     throw new UsageError(

@@ -3,17 +3,18 @@
  * the initializer, a plan extension or a coding session, and skipping a feature after --max-retries failed
  * attempts.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FEATURE_LIST_FILE,
   type IdentifiedFeature,
   readFeatureList,
+  readFeatureListText,
   validateFeatureList,
 } from '../ledger/feature-list.js';
 import { readOwnedList, reconcileFeatureList, writeOwnedList } from '../ledger/owned-list.js';
 import { markSpecPlanned } from '../ledger/planned-spec.js';
 import { countedAttempts } from '../state/mutations.js';
+import { readProjectFile } from '../state/safe-fs.js';
 import type { EndedOutcome } from '../state/schema.js';
 import type { LoopContext } from './context.js';
 import type { CodingPlan, SessionPlan } from './plan.js';
@@ -62,15 +63,10 @@ async function afterInitializer(ctx: LoopContext, report: HarnessSessionReport):
 async function afterExtension(ctx: LoopContext, report: HarnessSessionReport): Promise<Verdict> {
   const { projectDir, config } = ctx;
   const file = join(projectDir, 'new_features.json');
-  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const text = readProjectFile(projectDir, file);
   const owned = (await readOwnedList(projectDir)) ?? [];
   // Whatever happened to feature_list.json during the session, the harness copy stands.
-  const reconciled = reconcileFeatureList(
-    owned,
-    await readFile(join(projectDir, FEATURE_LIST_FILE), 'utf8').catch(() => undefined),
-    undefined,
-    false,
-  );
+  const reconciled = reconcileFeatureList(owned, readFeatureListText(projectDir), undefined, false);
   const notices =
     reconciled.tampering.length > 0
       ? [`Changes to feature_list.json were undone: ${reconciled.tampering.join('; ')}.`]
@@ -110,7 +106,7 @@ async function afterCoding(
   report: HarnessSessionReport,
   verification: SessionVerification,
 ): Promise<Verdict> {
-  const text = await readFile(join(ctx.projectDir, FEATURE_LIST_FILE), 'utf8').catch(() => undefined);
+  const text = readFeatureListText(ctx.projectDir);
   const owned = (await readOwnedList(ctx.projectDir)) ?? plan.features;
   // Only the harness flips `passes`, from the proof its own test run produced.
   const reconciled = reconcileFeatureList(owned, text, plan.feature.id, false);

@@ -3,9 +3,9 @@
  * tools that follow a run. Each line is written with a single write(2) on a file opened with O_APPEND, so
  * lines from several processes never interleave and a crash loses at most the line being written.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { terminalSafeJson } from '../report/terminal-text.js';
-import { eventsPath, harnessDir } from './paths.js';
+import { eventsPath } from './paths.js';
+import { appendProjectFile, readProjectFile } from './safe-fs.js';
 
 export const EVENT_LOG_VERSION = 1;
 
@@ -34,47 +34,49 @@ export interface EventLog {
 export function openEventLog(projectDir: string, options: { now?: () => Date } = {}): EventLog {
   const path = eventsPath(projectDir);
   const now = options.now ?? (() => new Date());
-  let dirReady = false;
+  let first = true;
   return {
     path,
     append(record) {
       // `v`, `at` and `type` lead every line and cannot be overridden by a field.
       const { type, at, v: _v, ...fields } = record;
       const line = `${terminalSafeJson({ v: EVENT_LOG_VERSION, at: at ?? now().toISOString(), type, ...fields })}\n`;
-      if (!dirReady) {
-        mkdirSync(harnessDir(projectDir), { recursive: true });
-        dirReady = true;
-      }
-      const fd = openSync(path, 'a');
-      try {
-        const bytes = Buffer.from(line, 'utf8');
-        let written = writeSync(fd, bytes);
-        // A short write only happens when the disk is full; finish the line rather than leave it torn.
-        while (written < bytes.length) written += writeSync(fd, bytes, written);
-      } finally {
-        closeSync(fd);
-      }
+      // Never through a planted link. The first line of this process starts on a line of its own, in case
+      // the last one was torn by a crash (later lines follow whole lines; checking each time would race with
+      // other writers' lines in flight).
+      appendProjectFile(projectDir, path, line, { lineStart: first });
+      first = false;
     },
     read() {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
-      }
+      const text = readProjectFile(projectDir, path);
+      if (text === undefined) return [];
       const records: EventRecord[] = [];
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
-        try {
-          records.push(JSON.parse(line) as EventRecord);
-        } catch {
-          // A line cut short by a crash; the rest of the log is still good.
-        }
+        const record = parseLine(line);
+        // A line cut short by a crash is skipped; the rest of the log is still good.
+        if (record !== undefined) records.push(record);
       }
       return records;
     },
   };
+}
+
+/**
+ * One line of the log. A line a crash cut short may have the next event glued to it (written by a harness
+ * that did not know): the event after the tear is still read.
+ */
+function parseLine(line: string): EventRecord | undefined {
+  for (let start = 0; start !== -1; start = line.indexOf('{"v":', start + 1)) {
+    try {
+      const value: unknown = JSON.parse(start === 0 ? line : line.slice(start));
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as EventRecord;
+      return undefined;
+    } catch {
+      // Try from the next event start.
+    }
+  }
+  return undefined;
 }
 
 /** With --json, every event also goes to `out` (stdout) as the same JSON line that events.jsonl gets. */

@@ -3,16 +3,15 @@
  * runs, its Claude Code CLI. The CLI outlives a harness killed with `kill -9` (it is re-parented and keeps
  * editing), so a rerun reads the stale lock to find that leftover agent and stop it before starting anew.
  */
-import { readFileSync, realpathSync, unlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { realpathSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { isAlive } from '../engine/process-tree.js';
 import { RunLockHeldError } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { ensureHarnessDir, runLockPath } from './paths.js';
 import { isClaudeCliCommand, isHarnessCommand, readCmdline, readCwd, readStartTicks } from './proc.js';
+import { readProjectFile, writeProjectFileAtomic } from './safe-fs.js';
 
 const runLockSchema = z.object({
   pid: z.int().positive(),
@@ -61,7 +60,7 @@ export async function acquireRunLock(projectDir: string, options: RunLockOptions
     };
     const pidStart = readStartTicks(process.pid);
     if (pidStart !== undefined) info.pidStart = pidStart;
-    await writeFileAtomic(path, serialize(info));
+    writeProjectFileAtomic(projectDir, path, serialize(info));
     return { info, previous };
   });
   let info = taken;
@@ -69,7 +68,7 @@ export async function acquireRunLock(projectDir: string, options: RunLockOptions
   const mine = taken;
   const releaseSync = () => {
     try {
-      const current = parseRunLock(readFileSyncSafe(path));
+      const current = parseRunLock(readFileSyncSafe(projectDir, path));
       if (current?.pid === mine.pid && current.startedAt === mine.startedAt) unlinkSync(path);
     } catch {
       // Already gone.
@@ -90,7 +89,7 @@ export async function acquireRunLock(projectDir: string, options: RunLockOptions
         const start = readStartTicks(pid);
         if (start !== undefined) next.cliPidStart = start;
       }
-      writeFileAtomic.sync(path, serialize(next));
+      writeProjectFileAtomic(projectDir, path, serialize(next));
       info = next;
     },
     async release() {
@@ -102,12 +101,7 @@ export async function acquireRunLock(projectDir: string, options: RunLockOptions
 
 /** The lock file's content, or `undefined` when there is none or it cannot be read. */
 export async function readRunLock(projectDir: string): Promise<RunLockInfo | undefined> {
-  try {
-    return parseRunLock(await readFile(runLockPath(projectDir), 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  return parseRunLock(readProjectFile(projectDir, runLockPath(projectDir)));
 }
 
 export interface LeftoverAgentOptions {
@@ -177,9 +171,9 @@ function parseRunLock(text: string | undefined): RunLockInfo | undefined {
   }
 }
 
-function readFileSyncSafe(path: string): string | undefined {
+function readFileSyncSafe(projectDir: string, path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readProjectFile(projectDir, path);
   } catch {
     return undefined;
   }

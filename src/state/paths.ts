@@ -1,6 +1,6 @@
 /** Where the harness keeps its own files in a project. Everything here is excluded from git. */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureProjectFolder } from './safe-fs.js';
 
 export const HARNESS_DIR = '.claude-harness';
 
@@ -13,7 +13,6 @@ export const eventsPath = (projectDir: string): string => join(harnessDir(projec
 export const runLockPath = (projectDir: string): string => join(harnessDir(projectDir), 'run.lock');
 
 export async function ensureHarnessDir(projectDir: string): Promise<string> {
-  const dir = harnessDir(projectDir);
-  await mkdir(dir, { recursive: true });
-  return dir;
+  // A real folder, never a planted link to one outside the project.
+  return ensureProjectFolder(projectDir, HARNESS_DIR);
 }

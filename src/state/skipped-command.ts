@@ -12,6 +12,7 @@ import { readFeatureList } from '../ledger/feature-list.js';
 import { createRedactor, redactDeep } from '../report/redact.js';
 import { cleanTerminalText, terminalSafeJson } from '../report/terminal-text.js';
 import { openEventLog } from './events.js';
+import { reportIntegrityTo } from './integrity.js';
 import { skippedFeatureIds } from './mutations.js';
 import type { AttemptRecord } from './schema.js';
 import { openState, readStateFile } from './store.js';
@@ -43,6 +44,20 @@ export async function runSkippedCommand(opts: SkippedCommandOptions, io: Command
     );
   }
 
+  // Links removed and records recovered go to stderr, so that --json output stays one JSON document.
+  const stopIntegrity = reportIntegrityTo(openEventLog(projectDir), (line) => io.err.write(line));
+  try {
+    return await skippedCommand(opts, io, projectDir);
+  } finally {
+    stopIntegrity();
+  }
+}
+
+async function skippedCommand(
+  opts: SkippedCommandOptions,
+  io: CommandIO,
+  projectDir: string,
+): Promise<number> {
   const store = openState(projectDir);
   // Reading never creates .claude-harness/ in a folder that has no run.
   const hasState = (await readStateFile(store.path)).kind !== 'missing';

@@ -2,10 +2,10 @@
  * `.claude-harness/state.json`: what the harness knows about a run, kept so that a rerun resumes where the
  * last one stopped. Every change is lock → read → change → atomic write (temp file + rename) → unlock, so
  * several processes (the run, `claude-harness skipped --reset`) can change it at once and a reader never
- * sees half a file. A file that cannot be read is moved aside, never overwritten.
+ * sees half a file. A file that cannot be read is moved aside, never overwritten, and the state is recovered
+ * from its last good copy or, failing that, rebuilt from the events journal (records.ts, rebuild.ts).
  */
-import { readFile, rename, stat } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { dirname } from 'node:path';
 import { findJsonSyntaxProblem } from '../config/json-syntax.js';
 import {
   assignIds,
@@ -14,10 +14,22 @@ import {
   formatFeatureId,
   type IdentifiedFeature,
 } from '../ledger/feature-list.js';
-import { StateCorruptError, StateLockError, StateVersionError } from './errors.js';
+import { ownedListPath } from '../ledger/owned-list.js';
+import { StateLockError, StateVersionError } from './errors.js';
+import { openEventLog } from './events.js';
 import { withFileLock } from './file-lock.js';
 import * as change from './mutations.js';
 import { ensureHarnessDir, statePath } from './paths.js';
+import { rebuildState } from './rebuild.js';
+import {
+  lastGoodPath,
+  type Parsed,
+  readRecord,
+  readRecovering,
+  restoreRecord,
+  writeRecord,
+} from './records.js';
+import { readProjectFile } from './safe-fs.js';
 import { type EndedOutcome, freshState, type HarnessState, STATE_VERSION, stateSchema } from './schema.js';
 
 export interface StateStoreOptions {
@@ -55,18 +67,24 @@ export interface StateStore {
 
 export function openState(projectDir: string, options: StateStoreOptions = {}): StateStore {
   const path = statePath(projectDir);
-  const now = () => (options.now ?? (() => new Date()))().toISOString();
+  const clock = options.now ?? (() => new Date());
+  const now = () => clock().toISOString();
+  // The time of this read, taken once: it names a file moved aside while recovering.
+  const readOrRecover = () => {
+    const at = clock();
+    return readOrRebuild(projectDir, path, () => at);
+  };
 
   const update = async <T>(fn: (state: HarnessState) => T | Promise<T>): Promise<T> => {
     await ensureHarnessDir(projectDir);
     return withFileLock(path, async (compromised) => {
-      const state = await readOrFail(path, now());
+      const state = readOrRecover();
       const result = await fn(state);
       // Catches a bad change before it reaches the disk.
       const checked = stateSchema.parse(state);
       const lost = compromised();
       if (lost) throw new StateLockError(`lost the lock on ${path} while updating it: ${lost.message}`);
-      await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`);
+      writeRecord(projectDir, path, serialize(checked));
       return result;
     });
   };
@@ -75,12 +93,14 @@ export function openState(projectDir: string, options: StateStoreOptions = {}): 
     projectDir,
     path,
     async load() {
-      const read = await readStateFile(path);
-      if (read.kind === 'corrupt') {
-        // Decide under the lock: a writer may have just replaced the file.
-        return withFileLock(path, () => readOrFail(path, now()));
+      const read = readRecord(projectDir, path, parseState);
+      if (read.kind === 'ok') return read.value;
+      if (read.kind === 'missing' && readProjectFile(projectDir, lastGoodPath(path)) === undefined) {
+        return freshState();
       }
-      return interpret(read, path, now());
+      // Recover under the lock: a writer may have just replaced the file.
+      await ensureHarnessDir(projectDir);
+      return withFileLock(path, async () => readOrRecover());
     },
     update,
     startRun: (info) => update((s) => change.startRun(s, info, now())),
@@ -117,73 +137,93 @@ type StateRead =
   | { kind: 'newer'; version: unknown }
   | { kind: 'corrupt'; problem: string };
 
+/** What `<project>/.claude-harness/state.json` holds, without changing anything (for `status`). */
 export async function readStateFile(path: string): Promise<StateRead> {
-  let text: string;
+  const text = readProjectFile(dirname(dirname(path)), path);
+  if (text === undefined) return { kind: 'missing' };
   try {
-    text = await readFile(path, 'utf8');
+    const parsed = parseState(text);
+    return parsed.ok ? { kind: 'ok', state: parsed.value } : { kind: 'corrupt', problem: parsed.problem };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    if (error instanceof StateVersionError) return { kind: 'newer', version: error.version };
     throw error;
   }
-  if (text.trim() === '') return { kind: 'corrupt', problem: 'the file is empty' };
+}
+
+/**
+ * The state: as written, else from its last good copy, else rebuilt from the events journal (and the
+ * feature ids the ledger issued). Only a state.json from a newer claude-harness stops the run.
+ */
+function readOrRebuild(projectDir: string, path: string, now: () => Date): HarnessState {
+  const read = readRecovering(projectDir, path, parseState, { now, serialize });
+  switch (read.kind) {
+    case 'ok':
+    case 'recovered':
+      return read.value;
+    case 'missing':
+      return freshState();
+    case 'lost': {
+      const events = openEventLog(projectDir).read();
+      const state = stateSchema.parse(rebuildState(events, issuedFeatureIds(projectDir)));
+      const sessions = state.sessions.length;
+      restoreRecord(projectDir, path, serialize(state), {
+        problem: read.problem,
+        from: `the events journal (events.jsonl: ${sessions} session${sessions === 1 ? '' : 's'}, their attempts and skips)`,
+        now,
+      });
+      return state;
+    }
+  }
+}
+
+/** Parses state.json; throws StateVersionError for a newer version, which is never recovered over. */
+export function parseState(text: string): Parsed<HarnessState> {
+  if (text.trim() === '') return { ok: false, problem: 'the file is empty' };
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     const at = findJsonSyntaxProblem(text);
     const where = at ? ` at line ${at.line}, column ${at.column}: ${at.reason}` : '';
-    return { kind: 'corrupt', problem: `it is not valid JSON${where}` };
+    return { ok: false, problem: `it is not valid JSON${where}` };
   }
   const version = (data as { version?: unknown } | null)?.version;
-  if (typeof version === 'number' && version > STATE_VERSION) return { kind: 'newer', version };
+  if (typeof version === 'number' && version > STATE_VERSION) {
+    throw new StateVersionError(
+      `state.json has version ${String(version)}, written by a newer claude-harness; this one reads version ${STATE_VERSION}. Upgrade claude-harness to continue this project.`,
+      version,
+    );
+  }
   const parsed = stateSchema.safeParse(data);
-  if (parsed.success) return { kind: 'ok', state: parsed.data };
+  if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue === undefined || issue.path.length === 0 ? '' : `${formatPath(issue.path)}: `;
   return {
-    kind: 'corrupt',
+    ok: false,
     problem: `it does not have the expected shape (${where}${issue?.message ?? 'invalid'})`,
   };
 }
 
-async function readOrFail(path: string, now: string): Promise<HarnessState> {
-  return interpret(await readStateFile(path), path, now);
+function serialize(state: HarnessState): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
 }
 
-async function interpret(read: StateRead, path: string, now: string): Promise<HarnessState> {
-  switch (read.kind) {
-    case 'missing':
-      return freshState();
-    case 'ok':
-      return read.state;
-    case 'newer':
-      throw new StateVersionError(
-        `${path} has version ${String(read.version)}, written by a newer claude-harness; this one reads version ${STATE_VERSION}. Upgrade claude-harness to continue this project.`,
-      );
-    case 'corrupt': {
-      const movedTo = await moveAside(path, now);
-      throw new StateCorruptError(
-        `${path} could not be read: ${read.problem}. It was moved to ${movedTo} and nothing was overwritten. ` +
-          'Rerun the same command to continue: the harness starts a fresh state from the files on disk ' +
-          '(feature_list.json and git history are kept; attempt counts and skipped features start over).',
-        movedTo,
-      );
+/** Feature ids in the harness ledger, so a rebuilt state never issues one of them again. */
+function issuedFeatureIds(projectDir: string): string[] {
+  const ids: string[] = [];
+  for (const file of [ownedListPath(projectDir), lastGoodPath(ownedListPath(projectDir))]) {
+    try {
+      const data = JSON.parse(readProjectFile(projectDir, file) ?? '[]') as unknown;
+      if (!Array.isArray(data)) continue;
+      for (const entry of data) {
+        const id = (entry as { id?: unknown } | null)?.id;
+        if (typeof id === 'string') ids.push(id);
+      }
+    } catch {
+      // An unreadable ledger adds no ids; the events journal still has every feature a session worked on.
     }
   }
-}
-
-async function moveAside(path: string, now: string): Promise<string> {
-  const base = `${path}.corrupt-${now.replace(/:/g, '-')}`;
-  for (let n = 1; ; n++) {
-    const target = n === 1 ? base : `${base}-${n}`;
-    const taken = await stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (taken) continue;
-    await rename(path, target);
-    return target;
-  }
+  return ids;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -7,10 +7,10 @@
  * refuses it, checkpointCommit throws a GitError with the hook's output and the changes stay uncommitted.
  */
 import { execFile } from 'node:child_process';
-import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, HarnessError } from '../errors/index.js';
 import { HARNESS_DIR } from '../state/paths.js';
+import { appendProjectFile, readProjectFile } from '../state/safe-fs.js';
 
 /** Used only when neither the repository nor the environment names an author. */
 export const HARNESS_IDENTITY = { name: 'claude-harness', email: 'harness@localhost' } as const;
@@ -125,16 +125,12 @@ export async function headCommit(dir: string): Promise<string | undefined> {
 /** Adds `.claude-harness/` to `<dir>/.gitignore` unless a line already ignores it; true when added. */
 export async function ensureHarnessIgnored(dir: string): Promise<boolean> {
   const path = join(dir, '.gitignore');
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  // Never through a link: a planted one is reported and replaced by a real .gitignore.
+  const text = readProjectFile(dir, path) ?? '';
   const pattern = new RegExp(`^/?${HARNESS_DIR.replace('.', '\\.')}(/|/\\*\\*?)?$`);
   if (text.split(/\r?\n/).some((line) => pattern.test(line.trim()))) return false;
   const lead = text === '' || text.endsWith('\n') ? '' : '\n';
-  await appendFile(path, `${lead}# claude-harness state (never committed)\n${HARNESS_DIR}/\n`);
+  appendProjectFile(dir, path, `${lead}# claude-harness state (never committed)\n${HARNESS_DIR}/\n`);
   return true;
 }
 

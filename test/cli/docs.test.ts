@@ -19,10 +19,11 @@ import {
 } from '../../src/errors/index.js';
 import { SecretsFoundError } from '../../src/guards/secrets/errors.js';
 import {
+  RecordUnrecoverableError,
   RunLockHeldError,
-  StateCorruptError,
   StateLockError,
   StateVersionError,
+  UnsafePathError,
 } from '../../src/state/errors.js';
 import { GitError } from '../../src/vcs/git.js';
 
@@ -117,7 +118,8 @@ describe('docs', () => {
       new AuthError('x'),
       new EngineError('x'),
       new InterruptedError(),
-      new StateCorruptError('x', '/tmp/x'),
+      new RecordUnrecoverableError('x', '/tmp/x'),
+      new UnsafePathError('x'),
       new StateVersionError('x'),
       new StateLockError('x'),
       new RunLockHeldError('x', 1),

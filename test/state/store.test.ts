@@ -2,7 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateCorruptError, StateVersionError } from '../../src/state/errors.js';
+import { StateVersionError } from '../../src/state/errors.js';
+import { openEventLog } from '../../src/state/events.js';
+import { type IntegrityNotice, onIntegrityNotice } from '../../src/state/integrity.js';
 import { countedAttempts, INTERRUPTED_REASON } from '../../src/state/mutations.js';
 import { freshState, stateSchema } from '../../src/state/schema.js';
 import { openState } from '../../src/state/store.js';
@@ -50,7 +52,7 @@ describe('StateStore basics', () => {
   it('update returns what the change returns and leaves no temp file behind', async () => {
     const store = open();
     expect(await store.update((s) => s.sessions.length)).toBe(0);
-    expect(await readdir(join(dir, '.claude-harness'))).toEqual(['state.json']);
+    expect(await readdir(join(dir, '.claude-harness'))).toEqual(['state.json', 'state.json.last-good']);
   });
 
   it('refuses to write a state that breaks the schema', async () => {
@@ -245,47 +247,112 @@ describe('concurrent updates', () => {
 });
 
 describe('a state file that cannot be read', () => {
-  async function corruptAndLoad(content: string): Promise<StateCorruptError> {
+  let notices: IntegrityNotice[];
+  let stop: () => void;
+  beforeEach(() => {
+    notices = [];
+    stop = onIntegrityNotice((notice) => notices.push(notice));
+  });
+  afterEach(() => stop());
+
+  /** A state with a run, a failed coding session on F002 and a skip; then `content` over state.json. */
+  async function seedThenDamage(content: string | undefined, options: { copy?: string } = {}) {
     const store = open();
-    await store.update(() => undefined);
-    await writeFile(stateFile(), content);
-    const error = await store.load().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StateCorruptError);
-    return error as StateCorruptError;
+    await store.startRun({ mode: 'greenfield', model: 'sonnet' });
+    const n = await store.beginSession({ kind: 'coding', featureId: 'F002' });
+    await store.endSession(n, 'failed', { reason: 'tests fail', costUsd: 0.5 });
+    await store.skipFeature('F002', '1 failed attempt');
+    const good = await store.load();
+    if (content === undefined) await rm(stateFile());
+    else await writeFile(stateFile(), content);
+    if (options.copy !== undefined) await writeFile(`${stateFile()}.last-good`, options.copy);
+    return good;
   }
 
-  it('moves bad JSON aside, says where and how to continue, and starts fresh next time', async () => {
-    const error = await corruptAndLoad('{"version": 1,\n  "run": nul');
-    expect(error.exitCode).toBe(2);
-    expect(error.code).toBe('HARNESS_STATE_CORRUPT');
-    expect(error.movedTo).toBe(`${stateFile()}.corrupt-2026-11-25T10-00-00.000Z`);
-    expect(error.message).toContain('it is not valid JSON at line 2, column 10');
-    expect(error.message).toContain(`It was moved to ${error.movedTo}`);
-    expect(error.message).toContain('Rerun the same command to continue');
-    expect(await readFile(error.movedTo, 'utf8')).toBe('{"version": 1,\n  "run": nul');
+  const corruptFiles = async () =>
+    (await readdir(join(dir, '.claude-harness'))).filter((f) => f.startsWith('state.json.corrupt-'));
+
+  it.each([
+    ['garbage', 'not json at all \u0000\u0001'],
+    ['a truncated file', '{"version": 1,\n  "run": nul'],
+    ['the wrong shape', JSON.stringify({ ...freshState(), sessions: [{ number: 'one' }] })],
+    ['an empty file', ''],
+  ])('recovers %s from the last good copy, keeps the bad file and says so once', async (_name, bad) => {
+    const good = await seedThenDamage(bad);
+    expect(await open().load()).toEqual(good);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ kind: 'recovered', file: 'state.json' });
+    expect(notices[0]?.message).toMatch(
+      /^state\.json could not be read \(.+\); recovered from its last good copy/,
+    );
+    const aside = await corruptFiles();
+    expect(aside).toEqual(['state.json.corrupt-2026-11-25T10-00-00.000Z']);
+    expect(await readFile(join(dir, '.claude-harness', aside[0] ?? ''), 'utf8')).toBe(bad);
+    // Restored on disk: the next read needs no recovery.
+    expect(stateSchema.parse(JSON.parse(await readFile(stateFile(), 'utf8')))).toEqual(good);
+    expect(await open().load()).toEqual(good);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('names the field of a wrong shape', async () => {
+    await seedThenDamage(JSON.stringify({ ...freshState(), sessions: [{ number: 'one' }] }));
+    await open().load();
+    expect(notices[0]?.message).toMatch(/does not have the expected shape \(sessions\[0\]\.number: /);
+  });
+
+  it('recovers a deleted state.json from its copy', async () => {
+    const good = await seedThenDamage(undefined);
+    expect(await open().load()).toEqual(good);
+    expect(notices[0]?.message).toContain('state.json could not be read (it was deleted)');
+  });
+
+  it('an update recovers first and then applies its change, never failing the run', async () => {
+    await seedThenDamage('[1, 2');
+    const n = await open().beginSession({ kind: 'initializer' });
+    expect(n).toBe(2);
+    expect((await open().load()).sessions.map((s) => s.number)).toEqual([1, 2]);
+    expect(await corruptFiles()).toHaveLength(1);
+  });
+
+  it('rebuilds from the events journal when the last good copy is bad too', async () => {
+    const good = await seedThenDamage('garbage', { copy: '{"version": 1' });
+    const events = openEventLog(dir, { now: () => NOW });
+    events.append({ type: 'run_start', mode: 'greenfield', model: 'sonnet' });
+    events.append({ type: 'session_start', session: 1, kind: 'coding', featureId: 'F002' });
+    events.append({
+      type: 'session_end',
+      session: 1,
+      kind: 'coding',
+      featureId: 'F002',
+      outcome: 'failed',
+      reason: 'tests fail',
+      costUsd: 0.5,
+    });
+    events.append({ type: 'feature_skipped', featureId: 'F002', reason: '1 failed attempt' });
+    events.append({ type: 'session_start', session: 2, kind: 'coding', featureId: 'F003' });
+    const rebuilt = await open().load();
+    expect(rebuilt.sessions.map((s) => [s.number, s.featureId, s.outcome, s.reason])).toEqual([
+      [1, 'F002', 'failed', 'tests fail'],
+      // Its end is not in the journal: the resume marks it interrupted.
+      [2, 'F003', 'running', undefined],
+    ]);
+    expect(rebuilt.features).toEqual(good.features);
+    expect(countedAttempts(rebuilt, 'F002')).toBe(1);
+    expect(rebuilt.totals).toMatchObject({ sessions: 2, costUsd: 0.5 });
+    expect(rebuilt.consecutiveFailedSessions).toBe(1);
+    expect(rebuilt.lastFeatureNumber).toBe(3);
+    expect(rebuilt.run).toMatchObject({ mode: 'greenfield', model: 'sonnet', starts: 1 });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.message).toMatch(
+      /^state\.json could not be read \(it is not valid JSON.*, and its last good copy is unreadable too \(.+\)\); recovered from the events journal \(events\.jsonl: 2 sessions/,
+    );
+    expect(await open().load()).toEqual(rebuilt);
+  });
+
+  it('rebuilds an empty state when there is no journal either, and says so', async () => {
+    await seedThenDamage('garbage', { copy: 'garbage' });
     expect(await open().load()).toEqual(freshState());
-  });
-
-  it('moves aside a file of the wrong shape, naming the field', async () => {
-    const bad = { ...freshState(), sessions: [{ number: 'one' }] };
-    const error = await corruptAndLoad(JSON.stringify(bad));
-    expect(error.message).toMatch(/does not have the expected shape \(sessions\[0\]\.number: /);
-  });
-
-  it('moves aside an empty file, and never reuses a corrupt-file name', async () => {
-    const first = await corruptAndLoad('');
-    const second = await corruptAndLoad('garbage');
-    expect(first.message).toContain('the file is empty');
-    expect(second.movedTo).toBe(`${first.movedTo}-2`);
-  });
-
-  it('fails an update the same way instead of overwriting the file', async () => {
-    const store = open();
-    await store.update(() => undefined);
-    await writeFile(stateFile(), '[1, 2');
-    await expect(store.beginSession({ kind: 'initializer' })).rejects.toBeInstanceOf(StateCorruptError);
-    const files = await readdir(join(dir, '.claude-harness'));
-    expect(files.filter((f) => f.startsWith('state.json.corrupt-'))).toHaveLength(1);
+    expect(notices[0]?.message).toContain('recovered from the events journal (events.jsonl: 0 sessions');
   });
 
   it('leaves a newer version untouched', async () => {
