@@ -24,10 +24,11 @@ export function commitCommandGuard(config: SecretsConfig = {}): Guard {
       for (const commit of commits) {
         const dir = commit.dir === undefined ? context.projectDir : resolve(context.projectDir, commit.dir);
         // Not a repository (yet): git itself will refuse the commit.
-        if (!(await isGitWorkTree(dir))) continue;
+        if (!(await isGitWorkTree(dir, undefined, context.projectDir))) continue;
         const hits = await scanStagedDiff(dir, config, {
           includeUnstaged: commit.includeUnstaged || stages,
           includeUntracked: stages,
+          project: context.projectDir,
         });
         if (hits.length > 0) {
           return deny(

@@ -2,9 +2,9 @@
  * Scans what a commit would add: the added lines of `git diff --cached` (and, on request, of the work
  * tree's tracked changes and untracked files), with hits mapped back to the file and its new line number.
  */
-import { execFile } from 'node:child_process';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { GitError, type GitRepo, locateRepo, runGit, UnsafeRepositoryError } from '../../vcs/run-git.js';
 import type { SecretsConfig } from './config.js';
 import { SecretsFoundError } from './errors.js';
 import { type SecretHit, scanText } from './scan.js';
@@ -15,6 +15,8 @@ export interface StagedScanOptions {
   /** Also scan untracked, not ignored files whole (what `git add -A && git commit` takes). */
   includeUntracked?: boolean;
   signal?: AbortSignal;
+  /** The project folder the agent can write, when `projectDir` is one of its sub-folders (see locateRepo). */
+  project?: string;
 }
 
 /** Untracked files larger than this are not read (generated or binary data). */
@@ -35,13 +37,15 @@ export async function scanStagedDiff(
   options: StagedScanOptions = {},
 ): Promise<SecretHit[]> {
   const dir = await realpath(projectDir);
-  const top = (await git(dir, ['rev-parse', '--show-toplevel'], options.signal)).trim();
-  const diffs = [await git(dir, diffArgs(['--cached']), options.signal)];
+  const repo = await locateRepo(dir, options.project ?? dir);
+  if (repo === undefined) throw new GitError(`git rev-parse failed in ${dir}: not a git repository`);
+  const top = repo.workTree;
+  const diffs = [await git(repo, dir, diffArgs(['--cached']), options.signal)];
   if (options.includeUnstaged || options.includeUntracked) {
-    diffs.push(await git(dir, diffArgs([]), options.signal));
+    diffs.push(await git(repo, dir, diffArgs([]), options.signal));
   }
   const files = diffs.flatMap(parseAddedLines);
-  if (options.includeUntracked) files.push(...(await untrackedFiles(top, options.signal)));
+  if (options.includeUntracked) files.push(...(await untrackedFiles(repo, options.signal)));
 
   const hits: SecretHit[] = [];
   const seen = new Set<string>();
@@ -69,11 +73,17 @@ export async function assertNoStagedSecrets(
   if (hits.length > 0) throw new SecretsFoundError(hits);
 }
 
-/** True when `dir` is inside a git work tree. */
-export async function isGitWorkTree(dir: string, signal?: AbortSignal): Promise<boolean> {
+/**
+ * True when `dir` is inside a git work tree. A repository laid out to lead git outside the project (see
+ * locateRepo; `project` is the project folder) throws UnsafeRepositoryError rather than passing for none.
+ */
+export async function isGitWorkTree(dir: string, signal?: AbortSignal, project?: string): Promise<boolean> {
   try {
-    return (await git(dir, ['rev-parse', '--is-inside-work-tree'], signal)).trim() === 'true';
-  } catch {
+    const repo = await locateRepo(dir, project ?? dir);
+    if (repo === undefined) return false;
+    return (await git(repo, dir, ['rev-parse', '--is-inside-work-tree'], signal)).trim() === 'true';
+  } catch (error) {
+    if (error instanceof UnsafeRepositoryError) throw error;
     return false;
   }
 }
@@ -86,6 +96,7 @@ function diffArgs(extra: string[]): string[] {
     '--no-color',
     '--no-ext-diff',
     '--no-textconv',
+    '--ignore-submodules=dirty',
     '--no-relative',
     '--unified=0',
     '--find-renames',
@@ -95,26 +106,20 @@ function diffArgs(extra: string[]): string[] {
   ];
 }
 
-function git(dir: string, args: string[], signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      ['-c', 'core.quotepath=off', '-C', dir, ...args],
-      {
-        encoding: 'utf8',
-        maxBuffer: MAX_OUTPUT,
-        env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-        ...(signal ? { signal } : {}),
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(new Error(`git ${args[0]} failed in ${dir}: ${stderr.trim() || error.message}`));
-        } else {
-          resolve(stdout);
-        }
-      },
-    );
+/** git through the harness's safe runner (src/vcs/run-git.ts), in `dir`, with unquoted paths. */
+async function git(repo: GitRepo, dir: string, args: string[], signal?: AbortSignal): Promise<string> {
+  const result = await runGit(repo, args, {
+    cwd: dir,
+    config: { 'core.quotePath': 'off' },
+    env: { LC_ALL: 'C' },
+    readOnly: true,
+    maxBuffer: MAX_OUTPUT,
+    ...(signal ? { signal } : {}),
   });
+  if (result.code !== 0) {
+    throw new GitError(`git ${args[0]} failed in ${dir}: ${result.stderr.trim() || `exit ${result.code}`}`);
+  }
+  return result.stdout;
 }
 
 /**
@@ -206,8 +211,9 @@ export function unquoteC(quoted: string): string {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
-async function untrackedFiles(top: string, signal?: AbortSignal): Promise<AddedLines[]> {
-  const listing = await git(top, ['ls-files', '--others', '--exclude-standard', '-z'], signal);
+async function untrackedFiles(repo: GitRepo, signal?: AbortSignal): Promise<AddedLines[]> {
+  const top = repo.workTree;
+  const listing = await git(repo, top, ['ls-files', '--others', '--exclude-standard', '-z'], signal);
   const files: AddedLines[] = [];
   for (const path of listing.split('\0').filter(Boolean)) {
     const absolute = join(top, path);
