@@ -6,7 +6,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   checkpointCommit,
   ensureHarnessIgnored,
-  GitError,
   hasUncommittedChanges,
   headCommit,
   initRepo,
