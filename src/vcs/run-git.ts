@@ -31,9 +31,9 @@
  * git's own ownership check (`safe.directory`) is left as it is.
  *
  * Known limit: `filter.<name>` drivers are listed just before each git command. A process the agent left
- * running could add one in between; the harness stops the session's processes before its checkpoint, so
- * that window is open only for the reads it does during a session (`git status` for a proof, the scan of
- * the agent's own `git commit`).
+ * running could add one in between; the harness stops the processes a session started in the project
+ * before its checkpoint, which leaves that window to the reads it does during a session (`git status` for a
+ * proof, the scan of the agent's own `git commit`) and to a process started outside the project.
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
