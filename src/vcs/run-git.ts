@@ -114,13 +114,17 @@ const DEFAULT_MAX_BUFFER = 64 * 1024 * 1024;
 
 /**
  * The repository that holds `dir`, or undefined when there is none: the first `.git` found walking up from
- * `dir`. `project` (default `dir`) is the folder the agent can write. A `.git` inside it must be a real
+ * `dir` (undefined too when `dir` does not exist). `project` (default `dir`) is the folder the agent can write. A `.git` inside it must be a real
  * folder with no symlink in it, else UnsafeRepositoryError; one above it (the project is a folder of a
  * larger repository) may also be a `gitdir:` file (a linked work tree), never a symlink.
  */
 export async function locateRepo(dir: string, project: string = dir): Promise<GitRepo | undefined> {
-  const start = await realpath(dir);
-  const top = await realpath(project);
+  const start = await realpath(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new GitError(`could not inspect ${dir}: ${error.message}`, { cause: error });
+  });
+  if (start === undefined) return undefined;
+  const top = await realpath(project).catch(() => start);
   for (let current = start; ; current = dirname(current)) {
     const candidate = join(current, '.git');
     const info = await lstat(candidate).catch((error: NodeJS.ErrnoException) => {

@@ -385,6 +385,11 @@ describe('a repository laid out to lead git outside the project is refused', () 
     expect(await readFile(victim, 'utf8')).toContain('echo pwned');
   });
 
+  it('a missing folder is no repository', async () => {
+    expect(await isRepo(join(dir, 'missing'))).toBe(false);
+    await expect(checkpointCommit(join(dir, 'missing'), 'x')).rejects.toThrow(/is not a git repository/);
+  });
+
   it('a project inside a larger repository still works (its .git is outside the project)', async () => {
     await initRepo(dir);
     const project = join(dir, 'app');
