@@ -11,6 +11,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decide } from '../../src/guards/pre-tool-use.js';
+import { commitCommandGuard } from '../../src/guards/secrets/commit-guard.js';
 import { assertNoStagedSecrets, isGitWorkTree, scanStagedDiff } from '../../src/guards/secrets/staged.js';
 import {
   checkpointCommit,
@@ -383,6 +385,21 @@ describe('a repository laid out to lead git outside the project is refused', () 
     expect(await readFile(victim, 'utf8')).toBe('keep me\n');
     plainGit(['commit', '-am', 'echo pwned']);
     expect(await readFile(victim, 'utf8')).toContain('echo pwned');
+  });
+
+  it("the agent's own git commit in such a repository is refused, since its changes cannot be scanned", async () => {
+    const other = join(marks, 'other');
+    execFileSync('git', ['init', '-q', other]);
+    await writeFile(join(dir, '.git'), `gitdir: ${join(other, '.git')}\n`);
+    const call = { toolName: 'Bash', input: { command: 'git commit -am wip' } };
+    const decision = await decide([commitCommandGuard()], call, {
+      projectDir: dir,
+      stateDir: join(dir, '.claude-harness'),
+    });
+    expect(decision).toMatchObject({
+      decision: 'deny',
+      reason: expect.stringMatching(/\.git is not a folder/),
+    });
   });
 
   it('a missing folder is no repository', async () => {
