@@ -113,10 +113,10 @@ const DIFFING = new Set(['diff', 'log', 'show']);
 const DEFAULT_MAX_BUFFER = 64 * 1024 * 1024;
 
 /**
- * The repository that holds `dir`, or undefined when there is none: the first `.git` found walking up from
- * `dir` (undefined too when `dir` does not exist). `project` (default `dir`) is the folder the agent can write. A `.git` inside it must be a real
- * folder with no symlink in it, else UnsafeRepositoryError; one above it (the project is a folder of a
- * larger repository) may also be a `gitdir:` file (a linked work tree), never a symlink.
+ * The repository that holds `dir`, or undefined when there is none (or no `dir`): the first `.git` found
+ * walking up from `dir`. `project` (default `dir`) is the folder the agent can write. A `.git` inside it
+ * must be a real folder with no symlink in it, else UnsafeRepositoryError; one above it (the project is a
+ * folder of a larger repository) may also be a `gitdir:` file (a linked work tree), never a symlink.
  */
 export async function locateRepo(dir: string, project: string = dir): Promise<GitRepo | undefined> {
   const start = await realpath(dir).catch((error: NodeJS.ErrnoException) => {
@@ -160,6 +160,11 @@ export async function runGit(
   args: readonly string[],
   options: RunGitOptions = {},
 ): Promise<GitResult> {
+  if (args[0] === undefined || args[0].startsWith('-')) {
+    throw new GitError(
+      `runGit takes a sub-command first, not ${JSON.stringify(args[0])}: global options are its own`,
+    );
+  }
   const base = ['--git-dir', repo.gitDir, '--work-tree', repo.workTree];
   const list = await spawnGit(binaryFor(repo.workTree), [...base, 'config', '--list', '--includes', '-z'], {
     ...options,

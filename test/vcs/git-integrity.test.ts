@@ -24,7 +24,7 @@ import {
   repoRoot,
   UnsafeRepositoryError,
 } from '../../src/vcs/git.js';
-import { filterDrivers, gitEnv } from '../../src/vcs/run-git.js';
+import { filterDrivers, gitEnv, locateRepo, runGit } from '../../src/vcs/run-git.js';
 import { GITHUB_TOKEN } from '../guards/secrets/fixtures.js';
 
 // Only the repository's own config: no global or system config, no identity from the environment.
@@ -420,6 +420,18 @@ describe('a repository laid out to lead git outside the project is refused', () 
 });
 
 describe('the runner', () => {
+  it('reaches no remote: a planted core.sshCommand never runs, whatever command is given', async () => {
+    await baseRepo();
+    config('core.sshCommand', await markerScript('tools/ssh.sh', 'ssh', 'exit 1\n'));
+    const repo = await locateRepo(dir);
+    if (repo === undefined) throw new Error('no repository');
+    const result = await runGit(repo, ['ls-remote', 'ssh://example.invalid/repo.git']);
+    expect(result.code).not.toBe(0);
+    expect(fired('ssh')).toBe(false);
+    plainGit(['ls-remote', 'ssh://example.invalid/repo.git']);
+    expect(fired('ssh')).toBe(true);
+  });
+
   it('lists filter driver names, dots included', () => {
     const listing = [
       'core.bare\nfalse',
