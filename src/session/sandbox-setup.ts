@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import type { Env } from '../engine/env.js';
 import { UsageError } from '../errors/index.js';
 import { confinementFor } from '../guards/confinement.js';
 import { HARNESS_IDENTITY } from '../vcs/git.js';
+import { readGlobalConfig } from '../vcs/run-git.js';
 import { chooseSandbox, confinedSandboxSettings } from './sandbox.js';
 import { probeSandbox } from './sandbox-probe.js';
 
@@ -87,7 +87,7 @@ export async function confineToProject(
     ),
   );
   // The agent's own commits need an author, and the home's .gitconfig is hidden from its shell.
-  await writeFile(confinement.gitConfigFile, gitIdentityConfig(await globalGitIdentity(cliEnv)));
+  await writeFile(confinement.gitConfigFile, gitIdentityConfig(await globalGitIdentity(cliEnv, projectDir)));
   return {
     settings: confinedSandboxSettings(prepared.settings, confinement),
     description: prepared.description,
@@ -96,16 +96,8 @@ export async function confineToProject(
 }
 
 /** `user.name` and `user.email` of the user's global git config, each undefined when unset. */
-async function globalGitIdentity(env: Env): Promise<{ name?: string; email?: string }> {
-  const get = (key: string) =>
-    new Promise<string | undefined>((resolve) => {
-      execFile(
-        'git',
-        ['config', '--global', '--get', key],
-        { env: { ...env, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8', timeout: 5000 },
-        (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined),
-      );
-    });
+async function globalGitIdentity(env: Env, projectDir: string): Promise<{ name?: string; email?: string }> {
+  const get = (key: string) => readGlobalConfig(key, { env, project: projectDir });
   const [name, email] = await Promise.all([get('user.name'), get('user.email')]);
   return { ...(name ? { name } : {}), ...(email ? { email } : {}) };
 }

@@ -75,6 +75,8 @@ export interface RunGitOptions {
   readOnly?: boolean;
   signal?: AbortSignal;
   maxBuffer?: number;
+  /** The environment to start from (its `GIT_*` variables are dropped as usual); default process.env. */
+  baseEnv?: NodeJS.ProcessEnv;
 }
 
 /** Config the harness forces on every git command (see the module comment). */
@@ -213,6 +215,28 @@ export async function initGitRepo(dir: string): Promise<GitRepo> {
   return repo;
 }
 
+/**
+ * A value of the user's global git config (`git config --global --get key`), or undefined when unset or
+ * unreadable: git started from `env` like every harness git command, from `/`, with no `git` of `project`
+ * on PATH.
+ */
+export async function readGlobalConfig(
+  key: string,
+  options: { env: NodeJS.ProcessEnv; project: string; timeoutMs?: number },
+): Promise<string | undefined> {
+  const result = await spawnGit(
+    binaryFor(options.project, options.env.PATH),
+    ['config', '--global', '--get', key],
+    {
+      cwd: '/',
+      baseEnv: options.env,
+      readOnly: true,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+    },
+  ).catch(() => undefined);
+  return result?.code === 0 ? result.stdout.trim() || undefined : undefined;
+}
+
 /** Runs git and throws a GitError (with its last lines of output) unless it exits 0; returns stdout. */
 export async function runGitOk(
   repo: GitRepo,
@@ -231,10 +255,10 @@ export async function runGitOk(
 /** The environment git gets: the harness's own minus every `GIT_*` but the identity, plus the fixed config. */
 export function gitEnv(
   config: Readonly<Record<string, string>>,
-  options: Pick<RunGitOptions, 'env' | 'readOnly'> = {},
+  options: Pick<RunGitOptions, 'env' | 'readOnly' | 'baseEnv'> = {},
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
+  for (const [name, value] of Object.entries(options.baseEnv ?? process.env)) {
     if (value === undefined) continue;
     if (name.toUpperCase().startsWith('GIT_') && !KEPT_GIT_ENV.includes(name)) continue;
     env[name] = value;
@@ -276,8 +300,8 @@ export function filterDrivers(listing: string): string[] {
 }
 
 /** The first `git` on PATH outside `workTree`, skipping relative entries; `git` when none is found. */
-function binaryFor(workTree: string): string {
-  for (const entry of (process.env.PATH ?? '').split(delimiter)) {
+function binaryFor(workTree: string, path = process.env.PATH): string {
+  for (const entry of (path ?? '').split(delimiter)) {
     if (entry === '' || !isAbsolute(entry) || isInside(workTree, entry)) continue;
     if (isInside(workTree, realOrSelf(entry))) continue;
     const candidate = join(entry, 'git');

@@ -24,7 +24,7 @@ import {
   repoRoot,
   UnsafeRepositoryError,
 } from '../../src/vcs/git.js';
-import { filterDrivers, gitEnv, locateRepo, runGit } from '../../src/vcs/run-git.js';
+import { filterDrivers, gitEnv, locateRepo, readGlobalConfig, runGit } from '../../src/vcs/run-git.js';
 import { GITHUB_TOKEN } from '../guards/secrets/fixtures.js';
 
 // Only the repository's own config: no global or system config, no identity from the environment.
@@ -465,6 +465,23 @@ describe('the runner', () => {
       'commit.gpgSign': 'false',
       'filter.x.clean': '',
     });
+  });
+
+  it('reads the global identity (for the sandbox) without a git of the project on PATH', async () => {
+    const global = join(marks, 'global.gitconfig');
+    await writeFile(global, '[user]\n\tname = Grace\n');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    await markerScript('node_modules/.bin/git', 'global', `exec '${real}' "$@"\n`);
+    const env = {
+      ...process.env,
+      PATH: `${join(dir, 'node_modules', '.bin')}${delimiter}${process.env.PATH}`,
+      GIT_CONFIG_GLOBAL: global,
+    };
+    expect(await readGlobalConfig('user.name', { env, project: dir })).toBe('Grace');
+    expect(await readGlobalConfig('user.email', { env, project: dir })).toBeUndefined();
+    expect(fired('global')).toBe(false);
+    plainGit(['config', '--global', '--get', 'user.name'], env);
+    expect(fired('global')).toBe(true);
   });
 
   it('keeps the identity from the global config', async () => {
