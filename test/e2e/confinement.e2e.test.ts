@@ -314,15 +314,16 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
           ],
         },
         {
+          ...write('probe.py', 'import chprobe\nprint("chprobe", chprobe.VALUE)'),
           expect: { lastToolResultContains: 'Successfully installed chprobe-1.0' },
-          content: [bash('.venv/bin/pip show chprobe')],
         },
+        { content: [bash('.venv/bin/python probe.py')] },
         {
           ...writeScript(
             'dev-server.mjs',
             "import { createServer, get } from 'node:http';\nconst server = createServer((_, res) => res.end('hello from the dev server'));\nserver.listen(0, '127.0.0.1', () => {\n  get('http://127.0.0.1:' + server.address().port + '/', (res) => {\n    let body = '';\n    res.on('data', (d) => { body += d; });\n    res.on('end', () => { console.log(body); server.close(); });\n  });\n});",
           ),
-          expect: { lastToolResultContains: 'Version: 1.0' },
+          expect: { lastToolResultContains: 'chprobe 42' },
         },
         { content: [bash('node dev-server.mjs')] },
         // The agent's own commit: the home's .gitconfig is hidden, the harness gives its git an identity.

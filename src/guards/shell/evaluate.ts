@@ -4,7 +4,7 @@
  * policy does not understand), then judge every invocation: its environment, its redirections, its command
  * name and the rule for that command; wrappers hand back the commands they run, which are judged in turn.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { isWithin, mayNameProtected, protectedWriteReason, resolveInProject } from '../paths.js';
@@ -494,7 +494,21 @@ class Evaluation implements RuleContext {
           reason: `\`${path}\` is relative and the working folder is unknown here: use a path that starts at ${this.projectDir}.`,
         };
       }
-      const resolved = resolveInProject(this.projectDir, path, cwd === UNKNOWN_CWD ? this.projectDir : cwd);
+      const base = cwd === UNKNOWN_CWD ? this.projectDir : cwd;
+      const resolved = resolveInProject(this.projectDir, path, base);
+      // A link in the project to a program installed outside it (a venv's `bin/python`): the agent cannot
+      // write outside the project, so the target is a real installed program, checked as that program by name.
+      const written = posix.normalize(path.startsWith('/') ? path : `${base}/${path}`);
+      if (
+        resolved.reason === undefined &&
+        !resolved.inside &&
+        !written.split('/').includes('..') &&
+        (written === this.projectDir || written.startsWith(`${this.projectDir}/`)) &&
+        isLinkInProject(written)
+      ) {
+        // `python3.11` is judged as `python3`.
+        return { kind: 'system', name: posix.basename(resolved.resolved).replace(/(\d)\.\d+$/, '$1') };
+      }
       if (resolved.reason !== undefined || !resolved.inside) {
         return {
           rule: 'program-outside-project',
@@ -551,4 +565,13 @@ function deny(denial: Denial): PolicyDecision {
 function shorten(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+/** True when `path` itself is a symbolic link (its folders are checked by the caller). */
+function isLinkInProject(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

@@ -38,6 +38,10 @@ export function createFixture(): PolicyFixture {
   writeFileSync(join(outsideDir, 'evil.sh'), 'rm -rf /\n');
   writeFileSync(join(outsideDir, 'secret.txt'), 'outside-secret\n');
   symlinkSync(outsideDir, join(projectDir, 'outside-link'));
+  // A virtualenv's interpreter is a link to the Python that made it; a link to a shell is checked as a shell.
+  mkdirSync(join(projectDir, '.venv/bin'), { recursive: true });
+  symlinkSync('/usr/bin/python3', join(projectDir, '.venv/bin/python'));
+  symlinkSync('/bin/bash', join(projectDir, 'sh-link'));
   return {
     projectDir,
     outsideDir,

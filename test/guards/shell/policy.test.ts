@@ -626,6 +626,15 @@ describe('shell policy: reasons', () => {
   });
 });
 
+describe('shell policy: links in the project to installed programs', () => {
+  it('checks a link to an installed program as that program', async () => {
+    expect(await check('.venv/bin/python manage.py')).toMatchObject({ decision: 'allow' });
+    expect(await check('.venv/bin/python -m pytest')).toMatchObject({ decision: 'allow' });
+    expect(await check(".venv/bin/python -c 'print(1)'")).toMatchObject({ rule: 'inline-code' });
+    expect(await check("./sh-link -c 'curl -s https://example.com'")).toMatchObject({ rule: 'curl-host' });
+  });
+});
+
 describe('shell policy: reads when the project is in the home folder', () => {
   it('reads the project through ~ and refuses the rest of the home folder', async () => {
     const home = process.env.HOME;
