@@ -38,7 +38,10 @@ export const SYSTEM_READ_ROOTS: readonly string[] = [
   '/sys',
 ];
 
-/** Files inside the readable roots that say who the users are or hold host secrets. */
+/**
+ * Files inside the readable roots that say who the users are or hold host secrets (the shell policy refuses
+ * naming them too: SECRET_FILES in src/guards/shell/reads.ts).
+ */
 export const HIDDEN_SYSTEM_FILES: readonly string[] = [
   '/etc/passwd',
   '/etc/shadow',
@@ -46,7 +49,15 @@ export const HIDDEN_SYSTEM_FILES: readonly string[] = [
   '/etc/group',
   '/etc/sudoers',
   '/etc/sudoers.d',
+  '/etc/security/opasswd',
+  '/etc/environment',
   '/etc/ssh',
+  '/etc/ssl/private',
+  '/etc/krb5.keytab',
+  '/etc/docker',
+  '/etc/containerd',
+  '/etc/kubernetes',
+  '/etc/netrc',
 ];
 
 /**

@@ -10,24 +10,16 @@
 import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, posix } from 'node:path';
+import { SYSTEM_READ_ROOTS } from '../confinement.js';
 import { isWithin, resolveInProject } from '../paths.js';
 import { type Denial, UNKNOWN_CWD, type Word } from './model.js';
 
-/** Folders outside the project that hold the toolchain and may be read (besides the exceptions below). */
+/**
+ * Folders outside the project that hold the toolchain and may be read (besides the exceptions below): the
+ * sandbox's own system roots (devices are listed one by one below), and the Node.js that runs the harness.
+ */
 const READABLE_ROOTS = [
-  '/usr',
-  '/bin',
-  '/sbin',
-  '/lib',
-  '/lib32',
-  '/lib64',
-  '/libx32',
-  '/opt',
-  '/etc',
-  '/sys',
-  '/proc',
-  '/nix/store',
-  '/snap',
+  ...SYSTEM_READ_ROOTS.filter((root) => root !== '/dev'),
   dirname(dirname(process.execPath)),
 ];
 /** Devices that may be read. */
