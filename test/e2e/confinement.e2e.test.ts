@@ -32,6 +32,35 @@ const write = (path: string, content: string) => ({
   content: [tool('Write', { file_path: `{{projectDir}}/${path}`, content: `${content}\n` })],
 });
 
+/** The initializer's whole plan: one feature. */
+const planOneFeature = () => ({
+  content: [
+    tool('Write', {
+      file_path: '{{projectDir}}/feature_list.json',
+      content: JSON.stringify([{ category: 'functional', description: 'x', steps: ['s'], passes: false }]),
+    }),
+  ],
+});
+
+/** A run of `<work>/app` with `<work>/spec.md`, as a user types it (sandbox on), for `iterations` sessions. */
+function startSandboxedRun(run: {
+  work: { path: string };
+  config: { path: string };
+  server: FakeAnthropicServer;
+  iterations: number;
+  env?: Record<string, string>;
+}) {
+  return startHarness({
+    projectDir: join(run.work.path, 'app'),
+    spec: join(run.work.path, 'spec.md'),
+    serverUrl: run.server.url,
+    configDir: run.config.path,
+    bare: true,
+    args: ['--max-iterations', String(run.iterations), '--auto-continue-delay', '0'],
+    ...(run.env ? { env: run.env } : {}),
+  });
+}
+
 describe('confinement of the agent’s processes (sandbox on)', () => {
   it('lets nothing outside the project reach the model: shell, scripts and paths built at run time', async () => {
     await using work = await tempDir('ch-conf-read-');
@@ -65,29 +94,12 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
           "import { readFileSync, readdirSync } from 'node:fs';\nconst dir = ['', 'var', 'tmp'].join('/');\nfor (const d of readdirSync(dir).filter((n) => n.startsWith('ch-outside-'))) {\n  try { console.log(readFileSync(dir + '/' + d + '/secret.txt', 'utf8')); } catch (e) { console.log('refused', e.code); }\n}\ntry { console.log(readFileSync('/etc/passwd', 'utf8')); } catch (e) { console.log('refused', e.code); }",
         ),
         { content: [bash('node peek.mjs')] },
-        {
-          content: [
-            tool('Write', {
-              file_path: '{{projectDir}}/feature_list.json',
-              content: JSON.stringify([
-                { category: 'functional', description: 'x', steps: ['s'], passes: false },
-              ]),
-            }),
-          ],
-        },
+        planOneFeature(),
         finalText('Planned.'),
       ]),
     });
     try {
-      const run = await startHarness({
-        projectDir,
-        spec: join(work.path, 'spec.md'),
-        serverUrl: server.url,
-        configDir: config.path,
-        bare: true,
-        args: ['--max-iterations', '1', '--auto-continue-delay', '0'],
-        env: { HOME: home },
-      }).done;
+      const run = await startSandboxedRun({ work, config, server, iterations: 1, env: { HOME: home } }).done;
       expect(server.failures).toEqual([]);
       server.assertComplete();
       const sent = sentToModel(server);
@@ -158,15 +170,7 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
       ]),
     });
     try {
-      const harness = startHarness({
-        projectDir,
-        spec: join(work.path, 'spec.md'),
-        serverUrl: server.url,
-        configDir: config.path,
-        bare: true,
-        args: ['--max-iterations', '2', '--auto-continue-delay', '0'],
-        env: secrets,
-      });
+      const harness = startSandboxedRun({ work, config, server, iterations: 2, env: secrets });
       variables.harnessPid = String(harness.child.pid);
       const run = await harness.done;
       expect(server.failures).toEqual([]);
@@ -245,14 +249,7 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
       ]),
     });
     try {
-      const run = await startHarness({
-        projectDir,
-        spec: join(work.path, 'spec.md'),
-        serverUrl: server.url,
-        configDir: config.path,
-        bare: true,
-        args: ['--max-iterations', '2', '--auto-continue-delay', '0'],
-      }).done;
+      const run = await startSandboxedRun({ work, config, server, iterations: 2 }).done;
       expect(server.failures).toEqual([]);
       server.assertComplete();
       const ledger = JSON.parse(await readFile(join(projectDir, '.claude-harness', 'features.json'), 'utf8'));
@@ -333,28 +330,16 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
             bash('git init -q && git add package.json && git commit -qm "first" && git log --format=%an'),
           ],
         },
-        {
-          expect: { lastToolResultContains: 'claude-harness' },
-          content: [
-            tool('Write', {
-              file_path: '{{projectDir}}/feature_list.json',
-              content: JSON.stringify([
-                { category: 'functional', description: 'x', steps: ['s'], passes: false },
-              ]),
-            }),
-          ],
-        },
+        { ...planOneFeature(), expect: { lastToolResultContains: 'claude-harness' } },
         finalText('Planned.'),
       ]),
     });
     try {
-      const run = await startHarness({
-        projectDir,
-        spec: join(work.path, 'spec.md'),
-        serverUrl: server.url,
-        configDir: config.path,
-        bare: true,
-        args: ['--max-iterations', '1', '--auto-continue-delay', '0'],
+      const run = await startSandboxedRun({
+        work,
+        config,
+        server,
+        iterations: 1,
         env: { HOME: outside.path },
       }).done;
       expect(server.failures, run.stdout).toEqual([]);
