@@ -4,10 +4,7 @@
  * the model, each link is reported as tampering, and the run goes on — through the whole built CLI.
  */
 import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { startHarness } from '../helpers/cli-process.js';
@@ -31,54 +28,6 @@ const OUTSIDE: Record<string, string> = {
   'victim-events.log': 'OUTSIDE-EVENTS-1d4c keep me\n',
   'victim-features.json': 'OUTSIDE-FEATURES-3e8f keep me\n',
 };
-
-/** A proxy in front of the fake model that keeps every request body, to search them for outside text. */
-async function recordingProxy(target: string) {
-  const bodies: string[] = [];
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const encoding = req.headers['content-encoding'];
-      bodies.push(
-        (encoding === 'gzip'
-          ? gunzipSync(body)
-          : encoding === 'br'
-            ? brotliDecompressSync(body)
-            : body
-        ).toString('utf8'),
-      );
-      const out = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      out.on('error', () => res.destroy());
-      out.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bodies,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 interface Attack {
   /** The script the agent writes into the project… */
@@ -176,6 +125,7 @@ async function runAttack(attack: Attack, options: { sandbox: boolean; work: stri
   await writeFile(join(work.path, 'spec.md'), 'Say hello and bye.\n');
   const server = await startFakeAnthropic({
     variables: { projectDir },
+    recordBodies: true,
     scenario: sessions(
       initializerSession(FEATURES),
       [
@@ -187,12 +137,11 @@ async function runAttack(attack: Attack, options: { sandbox: boolean; work: stri
       passingSession(FEATURES, ['F001', 'F002']),
     ),
   });
-  const proxy = await recordingProxy(server.url);
   try {
     const run = await startHarness({
       projectDir,
       spec: join(work.path, 'spec.md'),
-      serverUrl: proxy.url,
+      serverUrl: server.url,
       configDir: config.path,
       ...(options.sandbox ? { bare: true, args: ['--auto-continue-delay', '0'] } : {}),
     }).done;
@@ -209,9 +158,15 @@ async function runAttack(attack: Attack, options: { sandbox: boolean; work: stri
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Tamper);
-    return { run, events, outside, outsideNow, projectDir, bodies: proxy.bodies };
+    return {
+      run,
+      events,
+      outside,
+      outsideNow,
+      projectDir,
+      bodies: server.requests.map((request) => request.body ?? ''),
+    };
   } finally {
-    await proxy.close();
     await server.close();
   }
 }
