@@ -206,7 +206,7 @@ describe('values next to key-like names', () => {
     'author: Jonathan Smithson',
     'API_KEY=your-api-key-here',
     'input_tokens: 1234567890',
-    `password: ${'${DB_PASSWORD}'}`,
+    `password: $${'{DB_PASSWORD}'}`,
     'token_url: https://auth.example.com/oauth/token',
     'the key: value pairs are sorted',
     'tokens: 12, secret_santa: yes',
