@@ -122,9 +122,7 @@ function textOrUndefined(projectDir: string, path: string): string | undefined {
  * state.json as the next run would have it: as written; else its last good copy (which the run restores,
  * shown with a note); else an error saying that the run rebuilds it from the events journal.
  */
-async function readState(
-  projectDir: string,
-): Promise<{ state: HarnessState; problem: string | undefined }> {
+async function readState(projectDir: string): Promise<{ state: HarnessState; problem: string | undefined }> {
   const path = statePath(projectDir);
   const main = readText(projectDir, path);
   if (main.kind === 'ok') {
@@ -293,7 +291,8 @@ export async function readEventsTail(projectDir: string, maxBytes = DEFAULT_TAIL
     read = readOwnProjectFile(projectDir, eventsPath(projectDir), maxBytes, { fromEnd: true });
   } catch (error) {
     // No project folder: loadProject says so.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], sizeBytes: 0, partial: false };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { events: [], sizeBytes: 0, partial: false };
     throw error;
   }
   if (read.kind !== 'ok') return { events: [], sizeBytes: 0, partial: false };

@@ -86,9 +86,7 @@ export type ProjectFileRead =
 
 export type ProjectFileOpen =
   /** An open descriptor of a plain file inside the project; the caller closes it. */
-  | { kind: 'ok'; fd: number; size: number }
-  | { kind: 'missing' }
-  | { kind: 'refused'; reason: string };
+  { kind: 'ok'; fd: number; size: number } | { kind: 'missing' } | { kind: 'refused'; reason: string };
 
 /**
  * Opens a file of the project's own (a test file, a runner's config) — or one of the harness's records for

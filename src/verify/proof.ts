@@ -141,7 +141,8 @@ export function rebuildProofFile(projectDir: string): { file: ProofFile; from: s
     file.latest[proof.data.featureId] = proof.data;
     file.history.push(proof.data);
   }
-  if (file.history.length > MAX_PROOF_HISTORY) file.history.splice(0, file.history.length - MAX_PROOF_HISTORY);
+  if (file.history.length > MAX_PROOF_HISTORY)
+    file.history.splice(0, file.history.length - MAX_PROOF_HISTORY);
   const proven = Object.keys(file.latest);
   const unproven = ledgerPassing(projectDir).filter((id) => !proven.includes(id));
   const n = proven.length;

@@ -322,9 +322,7 @@ async function playwrightTestDir(projectDir: string): Promise<string | undefined
   return undefined;
 }
 
-type SafeRead =
-  | ProjectFileRead
-  | { kind: 'error'; code: string };
+type SafeRead = ProjectFileRead | { kind: 'error'; code: string };
 
 /** A project file, at most MAX_FILE_BYTES, never through a link (safe-fs.ts); nothing is changed. */
 function readSafely(projectDir: string, file: string): SafeRead {
