@@ -119,7 +119,9 @@ export async function readProofs(projectDir: string): Promise<{
 }> {
   const path = join(harnessDir(projectDir), PROOFS_FILE);
   const main = parseProofs(readOwn(projectDir, path));
-  if (main.proofsProblem === undefined) return main;
+  if (main.proofsProblem === undefined || main.newer) {
+    return { proofs: main.proofs, proofsProblem: main.proofsProblem };
+  }
   // What the next run restores (src/verify/proof.ts): the last good copy.
   const copy = parseProofs(readOwn(projectDir, `${path}.last-good`));
   if (copy.proofsProblem !== undefined || Object.keys(copy.proofs).length === 0) return main;
@@ -141,6 +143,8 @@ function readOwn(projectDir: string, path: string): { text: string } | { problem
 function parseProofs(read: { text: string } | { problem: string } | undefined): {
   proofs: Record<string, ProofRecord>;
   proofsProblem: string | undefined;
+  /** Written by a newer claude-harness: never shown from an older copy. */
+  newer?: boolean;
 } {
   if (read === undefined) return { proofs: {}, proofsProblem: undefined };
   if ('problem' in read) return { proofs: {}, proofsProblem: read.problem };
@@ -157,6 +161,7 @@ function parseProofs(read: { text: string } | { problem: string } | undefined): 
     return {
       proofs: {},
       proofsProblem: `${PROOFS_FILE} is from a newer claude-harness (version ${file.version})`,
+      newer: true,
     };
   }
   const table = file.latest;

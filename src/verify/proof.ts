@@ -101,6 +101,13 @@ export function parseProofFile(text: string): Parsed<ProofFile> {
   } catch {
     return { ok: false, problem: 'it is not valid JSON' };
   }
+  const version = (data as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > PROOFS_VERSION) {
+    // Never recovered over: a newer claude-harness wrote it.
+    throw new ProofFileError(
+      `proofs.json has version ${version}, written by a newer claude-harness; this one reads version ${PROOFS_VERSION}. Upgrade claude-harness to continue this project.`,
+    );
+  }
   const parsed = proofFileSchema.safeParse(data);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];

@@ -101,6 +101,15 @@ describe('a proofs.json that cannot be read', () => {
     });
   }
 
+  it('is never recovered over when a newer claude-harness wrote it', async () => {
+    await using project = await tempProject();
+    await recordProof(project.path, proof('F001', '2026-01-01T00:00:00.000Z'));
+    await writeFile(proofsPath(project.path), JSON.stringify({ version: 2, latest: {}, history: [] }));
+    await expect(latestProofs(project.path)).rejects.toThrow(/version 2, written by a newer claude-harness/);
+    expect(JSON.parse(await readFile(proofsPath(project.path), 'utf8')).version).toBe(2);
+    expect(notices).toEqual([]);
+  });
+
   it('is never written through when it is a link to a file outside the project', async () => {
     await using project = await tempProject();
     await using outside = await tempProject({ 'victim.txt': 'OUTSIDE CONTENT\n' });
