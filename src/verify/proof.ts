@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { StateVersionError } from '../state/errors.js';
 import { openEventLog } from '../state/events.js';
 import { withFileLock } from '../state/file-lock.js';
 import { ensureHarnessDir, harnessDir } from '../state/paths.js';
@@ -104,8 +105,9 @@ export function parseProofFile(text: string): Parsed<ProofFile> {
   const version = (data as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > PROOFS_VERSION) {
     // Never recovered over: a newer claude-harness wrote it.
-    throw new ProofFileError(
+    throw new StateVersionError(
       `proofs.json has version ${version}, written by a newer claude-harness; this one reads version ${PROOFS_VERSION}. Upgrade claude-harness to continue this project.`,
+      version,
     );
   }
   const parsed = proofFileSchema.safeParse(data);
