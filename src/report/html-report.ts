@@ -8,7 +8,7 @@
  * string from the project (descriptions, reasons, commands) is escaped, and secrets are redacted.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import writeFileAtomic from 'write-file-atomic';
@@ -17,6 +17,7 @@ import { ExitCode } from '../errors/index.js';
 import type { IdentifiedFeature } from '../ledger/feature-list.js';
 import type { EventRecord } from '../state/events.js';
 import { eventsPath, harnessDir } from '../state/paths.js';
+import { openOwnProjectFile, readOwnProjectFile } from '../state/safe-fs.js';
 import type { SessionOutcome } from '../state/schema.js';
 import { PROOFS_FILE, PROOFS_VERSION } from '../verify/proof.js';
 import { barChart, COLORS, escapeHtml, lineChart, stackedBarChart } from './charts.js';
@@ -70,6 +71,8 @@ export interface ReportData {
   proofs: Record<string, ProofRecord>;
   /** Why proofs.json was not used, when it exists but could not be read. */
   proofsProblem: string | undefined;
+  /** proofs.json could not be read and its last good copy is shown (what the next run restores). */
+  proofsNote?: string | undefined;
 }
 
 export async function collectReportData(projectDir: string): Promise<ReportData> {
@@ -84,14 +87,10 @@ export async function collectReportData(projectDir: string): Promise<ReportData>
 /** The events the report uses, streamed line by line so a large log is never held whole. */
 export async function readReportEvents(projectDir: string): Promise<EventRecord[]> {
   const events: EventRecord[] = [];
-  const stream = createReadStream(eventsPath(projectDir), { encoding: 'utf8' });
-  const opened = new Promise<boolean>((resolveOpen, reject) => {
-    stream.once('open', () => resolveOpen(true));
-    stream.once('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ENOENT' ? resolveOpen(false) : reject(error),
-    );
-  });
-  if (!(await opened)) return events;
+  // Never through a link: the file is opened with O_NOFOLLOW, and a link shows no events.
+  const opened = openOwnProjectFile(projectDir, eventsPath(projectDir));
+  if (opened.kind !== 'ok') return events;
+  const stream = createReadStream('', { fd: opened.fd, encoding: 'utf8', autoClose: true });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {
     // Records start `{"v":1,"at":"…","type":"…"`: read the type before parsing the whole line.
@@ -113,15 +112,43 @@ export async function readReportEvents(projectDir: string): Promise<EventRecord[
  * dirty, outputTail, at } }, history }`. Read leniently: a record with a bad field still shows its other
  * fields. Absent: no proofs. Unreadable, newer, or not that shape: no proofs and a note in the report.
  */
-export async function readProofs(
-  projectDir: string,
-): Promise<{ proofs: Record<string, ProofRecord>; proofsProblem: string | undefined }> {
-  let text: string;
-  try {
-    text = await readFile(join(harnessDir(projectDir), PROOFS_FILE), 'utf8');
-  } catch {
-    return { proofs: {}, proofsProblem: undefined };
+export async function readProofs(projectDir: string): Promise<{
+  proofs: Record<string, ProofRecord>;
+  proofsProblem: string | undefined;
+  proofsNote?: string | undefined;
+}> {
+  const path = join(harnessDir(projectDir), PROOFS_FILE);
+  const main = parseProofs(readOwn(projectDir, path));
+  if (main.proofsProblem === undefined || main.newer) {
+    return { proofs: main.proofs, proofsProblem: main.proofsProblem };
   }
+  // What the next run restores (src/verify/proof.ts): the last good copy.
+  const copy = parseProofs(readOwn(projectDir, `${path}.last-good`));
+  if (copy.proofsProblem !== undefined || Object.keys(copy.proofs).length === 0) return main;
+  return {
+    proofs: copy.proofs,
+    proofsProblem: undefined,
+    proofsNote: `${main.proofsProblem}; showing its last good copy, which the next run restores`,
+  };
+}
+
+/** A record's text, never through a link (nothing is changed: a link stays, refused with a reason). */
+function readOwn(projectDir: string, path: string): { text: string } | { problem: string } | undefined {
+  const read = readOwnProjectFile(projectDir, path, 256 * 1024 * 1024);
+  if (read.kind === 'missing') return undefined;
+  if (read.kind === 'refused') return { problem: read.reason };
+  return { text: read.bytes.toString('utf8') };
+}
+
+function parseProofs(read: { text: string } | { problem: string } | undefined): {
+  proofs: Record<string, ProofRecord>;
+  proofsProblem: string | undefined;
+  /** Written by a newer claude-harness: never shown from an older copy. */
+  newer?: boolean;
+} {
+  if (read === undefined) return { proofs: {}, proofsProblem: undefined };
+  if ('problem' in read) return { proofs: {}, proofsProblem: read.problem };
+  const text = read.text;
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -134,6 +161,7 @@ export async function readProofs(
     return {
       proofs: {},
       proofsProblem: `${PROOFS_FILE} is from a newer claude-harness (version ${file.version})`,
+      newer: true,
     };
   }
   const table = file.latest;
@@ -561,7 +589,9 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
     : 'no run started yet';
   const notes: string[] = [];
   if (data.snapshot.listProblem) notes.push(data.snapshot.listProblem);
+  if (data.snapshot.stateProblem) notes.push(data.snapshot.stateProblem);
   if (data.proofsProblem) notes.push(`${data.proofsProblem}: proof records are not shown`);
+  if (data.proofsNote) notes.push(data.proofsNote);
 
   return `<!doctype html>
 <html lang="en">

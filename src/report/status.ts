@@ -1,12 +1,14 @@
 /**
  * `claude-harness status`: where a run stands, at a glance — features passing, failing and skipped (with
  * why), sessions run, time, tokens and cost so far, the last session's outcome and the session running now.
- * Read-only: it never writes to the project, and never moves a damaged state.json aside (the run does).
+ * Read-only: it never writes to the project, and never moves a damaged state.json aside (the run does): a
+ * state.json that cannot be read is shown from its last good copy, as the run would restore it. Every file is
+ * read without following a link (safe-fs.ts openOwnProjectFile): a planted link is never read through.
  *
  * Fast on big projects: state.json and the harness feature list are read whole (they are small), but
  * events.jsonl can grow to hundreds of megabytes, so only its last `tailBytes` are read.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandIO } from '../cli/io.js';
@@ -17,6 +19,7 @@ import { StateVersionError } from '../state/errors.js';
 import type { EventRecord } from '../state/events.js';
 import { eventsPath, HARNESS_DIR, harnessDir, runLockPath, statePath } from '../state/paths.js';
 import { readStartTicks } from '../state/proc.js';
+import { readOwnProjectFile } from '../state/safe-fs.js';
 import type { AttemptRecord, HarnessState, SessionOutcome, SessionRecord } from '../state/schema.js';
 import { usd, usdExact } from './cost.js';
 import { createRedactor, redactDeep } from './redact.js';
@@ -47,6 +50,8 @@ export interface ProjectSnapshot {
   listSource: FeatureListSource;
   /** Why the harness copy or feature_list.json could not be used, when one could not. */
   listProblem: string | undefined;
+  /** state.json could not be read and its last good copy is shown (what the next run restores). */
+  stateProblem?: string | undefined;
 }
 
 /**
@@ -64,52 +69,105 @@ export async function loadProject(projectDirInput: string): Promise<ProjectSnaps
       `--project-dir ${projectDir} is not a folder: pass the folder of a claude-harness project (the --project-dir of its run)`,
     );
   }
-  const [state, list] = await Promise.all([readState(projectDir), readFeatures(projectDir)]);
+  const [{ state, problem: stateProblem }, list] = await Promise.all([
+    readState(projectDir),
+    readFeatures(projectDir),
+  ]);
   if (list.kind === 'ids-needed') {
     // feature_list.json without ids (the harness has not adopted it yet): the ids the run would give
     // (see StateStore.assignFeatureIds), without writing them.
     const { assignIds, formatFeatureId } = await import('../ledger/feature-list.js');
     const issued = [...Object.keys(state.features), formatFeatureId(state.lastFeatureNumber)];
     const features = assignIds(list.features, issued);
-    return { projectDir, state, features, listSource: 'feature_list.json', listProblem: list.problem };
+    return {
+      projectDir,
+      state,
+      features,
+      listSource: 'feature_list.json',
+      listProblem: list.problem,
+      stateProblem,
+    };
   }
-  return { projectDir, state, features: list.features, listSource: list.source, listProblem: list.problem };
+  return {
+    projectDir,
+    state,
+    features: list.features,
+    listSource: list.source,
+    listProblem: list.problem,
+    stateProblem,
+  };
 }
 
-async function readState(projectDir: string): Promise<HarnessState> {
-  const path = statePath(projectDir);
-  let text: string | undefined;
+/** Status reads at most this much of a record (state.json of a long run is a few MB). */
+const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+type TextRead = { kind: 'ok'; text: string } | { kind: 'missing' } | { kind: 'refused'; reason: string };
+
+/** A file of the project, never through a link; nothing is changed (a link stays, refused). */
+function readText(projectDir: string, path: string): TextRead {
+  const read = readOwnProjectFile(projectDir, path, MAX_RECORD_BYTES);
+  return read.kind === 'ok' ? { kind: 'ok', text: read.bytes.toString('utf8') } : read;
+}
+
+function textOrUndefined(projectDir: string, path: string): string | undefined {
   try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const read = readText(projectDir, path);
+    return read.kind === 'ok' ? read.text : undefined;
+  } catch {
+    return undefined;
   }
-  if (text === undefined) {
+}
+
+/**
+ * state.json as the next run would have it: as written; else its last good copy (which the run restores,
+ * shown with a note); else an error saying that the run rebuilds it from the events journal.
+ */
+async function readState(projectDir: string): Promise<{ state: HarnessState; problem: string | undefined }> {
+  const path = statePath(projectDir);
+  const main = readText(projectDir, path);
+  if (main.kind === 'ok') {
+    const data = parseJson(main.text);
+    if (looksLikeState(data)) return { state: data, problem: undefined };
+  }
+  // Anything unusual: the store's own parser decides, with its exact message.
+  const { parseState } = await import('../state/store.js');
+  const judge = (read: TextRead): { ok: true; state: HarnessState } | { ok: false; problem: string } => {
+    if (read.kind === 'missing') return { ok: false, problem: 'it is missing' };
+    if (read.kind === 'refused') return { ok: false, problem: read.reason };
+    try {
+      const parsed = parseState(read.text);
+      return parsed.ok ? { ok: true, state: parsed.value } : { ok: false, problem: parsed.problem };
+    } catch (error) {
+      if (error instanceof StateVersionError) {
+        throw new StateVersionError(
+          `${path} has version ${String(error.version)}, written by a newer claude-harness: upgrade claude-harness to read it.`,
+        );
+      }
+      throw error;
+    }
+  };
+  const first = judge(main);
+  if (first.ok) return { state: first.state, problem: undefined };
+  const copyRead = readText(projectDir, `${path}.last-good`);
+  if (main.kind === 'missing' && copyRead.kind === 'missing') {
     throw new UsageError(
       `no claude-harness run in ${projectDir} (there is no ${HARNESS_DIR}/state.json): start one with ` +
         `claude-harness --project-dir ${projectDir} --spec FILE`,
     );
   }
-  const data = parseJson(text);
-  if (looksLikeState(data)) return data;
-  // Anything unusual: the store's own reader decides, with its exact message.
-  const { readStateFile } = await import('../state/store.js');
-  const read = await readStateFile(path);
-  switch (read.kind) {
-    case 'ok':
-      return read.state;
-    case 'missing':
-      throw new UsageError(`${path} disappeared while it was read: run status again`);
-    case 'newer':
-      throw new StateVersionError(
-        `${path} has version ${String(read.version)}, written by a newer claude-harness: upgrade claude-harness to read it.`,
-      );
-    case 'corrupt':
-      throw new UsageError(
-        `${path} could not be read: ${read.problem}. status only reads; the next run of ` +
-          `claude-harness --project-dir ${projectDir} moves the file aside and starts a fresh state (see docs/state.md).`,
-      );
+  const copy = judge(copyRead);
+  if (copy.ok) {
+    return {
+      state: copy.state,
+      problem: `${HARNESS_DIR}/state.json could not be read (${first.problem}); showing its last good copy, which the next run restores`,
+    };
   }
+  throw new UsageError(
+    `${path} could not be read: ${first.problem}, and its last good copy could not be read either (${copy.problem}). ` +
+      `status only reads; the next run of claude-harness --project-dir ${projectDir} keeps the unreadable file as ` +
+      `state.json.corrupt-<time> and rebuilds the state from the events journal (sessions, attempts and skips; ` +
+      `token and turn counts start from zero) (see docs/state.md).`,
+  );
 }
 
 type FeatureRead =
@@ -122,9 +180,7 @@ type FeatureRead =
 
 async function readFeatures(projectDir: string): Promise<FeatureRead> {
   let problem: string | undefined;
-  const ownedText = await readFile(join(harnessDir(projectDir), OWNED_LIST_FILE), 'utf8').catch(
-    () => undefined,
-  );
+  const ownedText = textOrUndefined(projectDir, join(harnessDir(projectDir), OWNED_LIST_FILE));
   if (ownedText !== undefined) {
     const data = parseJson(ownedText);
     if (looksLikeFeatureList(data, true))
@@ -137,7 +193,7 @@ async function readFeatures(projectDir: string): Promise<FeatureRead> {
       problem = `${HARNESS_DIR}/${OWNED_LIST_FILE} could not be read (${firstLine(String(error))}); showing ${FEATURE_LIST_FILE}`;
     }
   }
-  const text = await readFile(join(projectDir, FEATURE_LIST_FILE), 'utf8').catch(() => undefined);
+  const text = textOrUndefined(projectDir, join(projectDir, FEATURE_LIST_FILE));
   if (text === undefined) return { kind: 'ready', features: [], source: 'none', problem };
   const data = parseJson(text);
   if (looksLikeFeatureList(data, true))
@@ -229,42 +285,33 @@ export interface EventsTail {
 
 /** The last complete lines of events.jsonl, reading at most `maxBytes` from its end. */
 export async function readEventsTail(projectDir: string, maxBytes = DEFAULT_TAIL_BYTES): Promise<EventsTail> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  // Never through a link (an events.jsonl linked to an outside file shows no events).
+  let read: ReturnType<typeof readOwnProjectFile>;
   try {
-    handle = await open(eventsPath(projectDir), 'r');
+    read = readOwnProjectFile(projectDir, eventsPath(projectDir), maxBytes, { fromEnd: true });
   } catch (error) {
+    // No project folder: loadProject says so.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       return { events: [], sizeBytes: 0, partial: false };
     throw error;
   }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    let read = 0;
-    while (read < length) {
-      const { bytesRead } = await handle.read(buffer, read, length - read, size - length + read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
+  if (read.kind !== 'ok') return { events: [], sizeBytes: 0, partial: false };
+  const size = read.size;
+  let text = read.bytes.toString('utf8');
+  const partial = read.bytes.length < size;
+  // The first line is cut unless the tail starts at the beginning of the file.
+  if (partial) text = text.slice(text.indexOf('\n') + 1);
+  const events: EventRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const value = JSON.parse(line) as EventRecord;
+      if (typeof value === 'object' && value !== null && typeof value.type === 'string') events.push(value);
+    } catch {
+      // A line torn by a crash.
     }
-    let text = buffer.subarray(0, read).toString('utf8');
-    const partial = length < size;
-    // The first line is cut unless the tail starts at the beginning of the file.
-    if (partial) text = text.slice(text.indexOf('\n') + 1);
-    const events: EventRecord[] = [];
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        const value = JSON.parse(line) as EventRecord;
-        if (typeof value === 'object' && value !== null && typeof value.type === 'string') events.push(value);
-      } catch {
-        // A line torn by a crash.
-      }
-    }
-    return { events, sizeBytes: size, partial };
-  } finally {
-    await handle.close();
   }
+  return { events, sizeBytes: size, partial };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -347,6 +394,8 @@ export interface RunStatus {
     skipped: number;
     listSource: FeatureListSource;
     listProblem?: string;
+    /** state.json could not be read: the figures are from its last good copy. */
+    stateProblem?: string;
     skippedFeatures: SkippedFeatureStatus[];
     failingFeatures: FailingFeatureStatus[];
   };
@@ -396,7 +445,7 @@ export async function collectStatus(
 }
 
 async function harnessState(projectDir: string): Promise<RunStatus['harness']> {
-  const lock = parseJson((await readFile(runLockPath(projectDir), 'utf8').catch(() => undefined)) ?? '');
+  const lock = parseJson(textOrUndefined(projectDir, runLockPath(projectDir)) ?? '');
   if (!isObject(lock) || !isCount(lock.pid) || !isText(lock.hostname) || !isText(lock.startedAt)) {
     return { state: 'stopped' };
   }
@@ -521,6 +570,7 @@ export function buildStatus(
       skipped: skippedFeatures.length,
       listSource: snapshot.listSource,
       ...(snapshot.listProblem === undefined ? {} : { listProblem: snapshot.listProblem }),
+      ...(snapshot.stateProblem === undefined ? {} : { stateProblem: snapshot.stateProblem }),
       skippedFeatures,
       failingFeatures,
     },
@@ -708,6 +758,7 @@ function formatStatusLines(status: RunStatus): string {
         ` · ${run.starts} start${run.starts === 1 ? '' : 's'}`,
     );
   } else lines.push(`Run:       ${harness} · never started`);
+  if (f.stateProblem) lines.push(`           note: ${f.stateProblem}`);
   if (f.total === 0) {
     lines.push(`Features:  no feature list yet${f.listProblem ? ` (${f.listProblem})` : ''}`);
   } else {

@@ -3,8 +3,11 @@
  * atomic `mkdir` of `<file>.lock`, refreshed while held). A holder that died leaves a lock that turns stale
  * after LOCK_STALE_MS and is then taken over, so waiting longer than that never blocks for good.
  */
+import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { StateLockError } from './errors.js';
+import { reportIntegrity } from './integrity.js';
 
 const LOCK_STALE_MS = 10_000;
 /** About 20 s of retries in all: longer than LOCK_STALE_MS. */
@@ -20,6 +23,7 @@ export async function withFileLock<T>(
 ): Promise<T> {
   let lost: Error | undefined;
   let release: () => Promise<void>;
+  removePlantedLock(path);
   try {
     release = await lockfile.lock(path, {
       realpath: false,
@@ -42,4 +46,49 @@ export async function withFileLock<T>(
   } finally {
     await release().catch(() => undefined);
   }
+}
+
+/**
+ * proper-lockfile follows a link at `<file>.lock` (it stats and touches it, and a link to an old folder
+ * looks stale and fails the lock). A lock is only ever a folder the harness made with mkdir: a link, file or
+ * FIFO there is removed and reported (never followed) before locking.
+ */
+function removePlantedLock(path: string): void {
+  const lock = `${path}.lock`;
+  let stats: import('node:fs').Stats;
+  try {
+    stats = lstatSync(lock);
+  } catch {
+    return;
+  }
+  if (stats.isDirectory()) return;
+  const shown = `${basename(dirname(path))}/${basename(lock)}`;
+  const link = stats.isSymbolicLink();
+  let target = '(unknown)';
+  if (link) {
+    try {
+      target = readlinkSync(lock);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  try {
+    unlinkSync(lock);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  reportIntegrity(
+    link
+      ? {
+          kind: 'link',
+          file: shown,
+          target,
+          message: `${shown} was a symbolic link to ${JSON.stringify(target)}: the harness did not follow it and removed it`,
+        }
+      : {
+          kind: 'not-a-file',
+          file: shown,
+          message: `${shown} was not the folder the harness locks with: the harness did not use it and removed it`,
+        },
+  );
 }

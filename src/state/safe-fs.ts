@@ -77,6 +77,86 @@ export function readProjectBytes(projectDir: string, path: string): Buffer | und
   }
 }
 
+export type ProjectFileRead =
+  /** `size` is the whole file's; `bytes` at most the asked-for part. */
+  | { kind: 'ok'; bytes: Buffer; size: number }
+  | { kind: 'missing' }
+  /** A link, hard link, folder or special file, or a path through a link: `reason` says which, for people. */
+  | { kind: 'refused'; reason: string };
+
+export type ProjectFileOpen =
+  /** An open descriptor of a plain file inside the project; the caller closes it. */
+  { kind: 'ok'; fd: number; size: number } | { kind: 'missing' } | { kind: 'refused'; reason: string };
+
+/**
+ * Opens a file of the project's own (a test file, a runner's config) — or one of the harness's records for
+ * display (status, report) — without following a link and without changing anything: unlike
+ * readProjectFile, a link or hard link is left where it is and refused with a reason.
+ */
+export function openOwnProjectFile(projectDir: string, path: string): ProjectFileOpen {
+  const at = locate(projectDir, path);
+  const refuse = (what: string): ProjectFileOpen => ({
+    kind: 'refused',
+    reason: `${what}: the harness reads only real files in the project`,
+  });
+  let current = at.root;
+  for (const segment of at.segments.slice(0, -1)) {
+    current = join(current, segment);
+    const stats = lstatOrUndefined(current);
+    if (stats === undefined) return { kind: 'missing' };
+    const shown = relative(at.root, current).split(sep).join('/');
+    if (stats.isSymbolicLink()) return refuse(`${shown} is a symbolic link`);
+    if (!stats.isDirectory()) return { kind: 'missing' };
+  }
+  let fd: number;
+  try {
+    fd = openSync(at.absolute, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    if (code === 'ELOOP' || code === 'EMLINK') return refuse(`${at.shown} is a symbolic link`);
+    throw error;
+  }
+  let problem: string | undefined;
+  const stats = fstatSync(fd);
+  if (!stats.isFile() || stats.nlink > 1) problem = `${at.shown} is ${describe(stats)}`;
+  else {
+    try {
+      assertInside(at, fd);
+    } catch {
+      problem = `${at.shown} led outside the project while it was opened`;
+    }
+  }
+  if (problem === undefined) return { kind: 'ok', fd, size: stats.size };
+  closeSync(fd);
+  return refuse(problem);
+}
+
+/** Reads at most `maxBytes` of a file opened as openOwnProjectFile does: its start, or its end. */
+export function readOwnProjectFile(
+  projectDir: string,
+  path: string,
+  maxBytes: number,
+  options: { fromEnd?: boolean } = {},
+): ProjectFileRead {
+  const opened = openOwnProjectFile(projectDir, path);
+  if (opened.kind !== 'ok') return opened;
+  try {
+    const length = Math.min(opened.size, maxBytes);
+    const start = options.fromEnd ? opened.size - length : 0;
+    const bytes = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const n = readSync(opened.fd, bytes, read, length - read, start + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return { kind: 'ok', bytes: bytes.subarray(0, read), size: opened.size };
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
 /**
  * Replaces `path` (inside `projectDir`) with `data` atomically: a temporary file in the same, checked folder
  * renamed over it. A link or a hard link in its place is reported and replaced, never written through.

@@ -13,8 +13,9 @@
  *    `.should`, or a function imported from `assert` / `node:assert` / `chai`. `expect(true)` and
  *    `assert.ok(1)` are about constants and do not count.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type ProjectFileRead, readOwnProjectFile } from '../state/safe-fs.js';
 import type { AcceptedTestCommand, TestRunner } from './test-command.js';
 
 /** Files larger than this are read only up to here. */
@@ -136,18 +137,20 @@ export async function checkTestFiles(projectDir: string, files: readonly string[
   }
   const problems: TestFileProblem[] = [];
   for (const file of files) {
-    let source: string;
-    try {
-      const buffer = await readFile(join(projectDir, file));
-      source = buffer.subarray(0, MAX_FILE_BYTES).toString('utf8');
-    } catch (error) {
+    // Never through a link: a test file linked to one outside the project (~/.ssh/id_rsa) is not read.
+    const read = readSafely(projectDir, file);
+    if (read.kind !== 'ok') {
       problems.push({
         file,
         kind: 'unreadable',
-        message: `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        message:
+          read.kind === 'refused'
+            ? read.reason
+            : `${file} cannot be read (${read.kind === 'error' ? read.code : 'ENOENT'})`,
       });
       continue;
     }
+    const source = read.bytes.toString('utf8');
     problems.push(...problemsInSource(file, source));
   }
   if (problems.length === 0) return { ok: true, files: [...files] };
@@ -184,12 +187,10 @@ export async function checkRunnerConfig(
   for (const base of CONFIG_FILES[runner]) {
     for (const ext of CONFIG_EXTENSIONS) {
       const file = `${base}.${ext}`;
-      let text: string;
-      try {
-        text = await readFile(join(projectDir, file), 'utf8');
-      } catch {
-        continue;
-      }
+      const read = readSafely(projectDir, file);
+      if (read.kind === 'refused') return { ok: false, reason: read.reason };
+      if (read.kind !== 'ok') continue;
+      const text = read.bytes.toString('utf8');
       // `https://…` is not a comment: `//` right after a colon is kept.
       const withoutComments = text.replace(/\/\*[\s\S]*?\*\/|(^|[^:])\/\/.*$/gm, '$1');
       for (const rule of CONFIG_RULES) {
@@ -309,18 +310,27 @@ function matchesDefault(runner: TestRunner, file: string, args: readonly string[
 /** `testDir` of playwright.config.{ts,js,mjs,cjs} when it is a plain string literal. */
 async function playwrightTestDir(projectDir: string): Promise<string | undefined> {
   for (const ext of ['ts', 'js', 'mjs', 'cjs', 'mts']) {
-    let text: string;
-    try {
-      text = await readFile(join(projectDir, `playwright.config.${ext}`), 'utf8');
-    } catch {
-      continue;
-    }
+    const read = readSafely(projectDir, `playwright.config.${ext}`);
+    // A linked config is refused by checkRunnerConfig before this matters; it is never read here.
+    if (read.kind !== 'ok') continue;
+    const text = read.bytes.toString('utf8');
     const match = /\btestDir\s*:\s*['"]([^'"]+)['"]/.exec(text);
     if (match?.[1] === undefined) return undefined;
     const dir = match[1].replace(/^\.\//, '').replace(/\/+$/, '');
     return dir === '' || dir === '.' ? undefined : dir;
   }
   return undefined;
+}
+
+type SafeRead = ProjectFileRead | { kind: 'error'; code: string };
+
+/** A project file, at most MAX_FILE_BYTES, never through a link (safe-fs.ts); nothing is changed. */
+function readSafely(projectDir: string, file: string): SafeRead {
+  try {
+    return readOwnProjectFile(projectDir, file, MAX_FILE_BYTES);
+  } catch (error) {
+    return { kind: 'error', code: (error as NodeJS.ErrnoException).code ?? 'error' };
+  }
 }
 
 function isUnder(file: string, dir: string): boolean {

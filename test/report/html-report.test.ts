@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,6 +153,23 @@ describe('renderReport', () => {
     expect(proofs.F003).toMatchObject({ command: 'npm test -- dark-mode', durationMs: 4200 });
     expect(proofs.F003?.exitCode).toBeUndefined();
 
+    // Unreadable with a last good copy: the copy is shown, as the next run restores it.
+    writeFileSync(join(harnessDir(dir), 'proofs.json'), '{ cut sh');
+    const fromCopy = await readProofs(dir);
+    expect(fromCopy.proofsProblem).toBeUndefined();
+    expect(Object.keys(fromCopy.proofs)).toEqual(['F003']);
+    expect(fromCopy.proofsNote).toBe(
+      'proofs.json is not valid JSON; showing its last good copy, which the next run restores',
+    );
+    html = renderReport(await collectReportData(dir), { now: NOW });
+    expect(html).toContain('showing its last good copy, which the next run restores');
+    // A newer file is never shown from an older copy.
+    writeFileSync(join(harnessDir(dir), 'proofs.json'), JSON.stringify({ version: 2, latest: {} }));
+    expect((await readProofs(dir)).proofsProblem).toBe(
+      'proofs.json is from a newer claude-harness (version 2)',
+    );
+    rmSync(join(harnessDir(dir), 'proofs.json.last-good'));
+
     writeFileSync(join(harnessDir(dir), 'proofs.json'), JSON.stringify({ proofs: {} }));
     expect((await readProofs(dir)).proofsProblem).toBe('proofs.json has no "latest" object');
     writeFileSync(join(harnessDir(dir), 'proofs.json'), JSON.stringify({ version: 2, latest: {} }));
@@ -164,6 +181,30 @@ describe('renderReport', () => {
     expect((await readProofs(dir)).proofsProblem).toBe('proofs.json is not valid JSON');
     html = renderReport(await collectReportData(dir), { now: NOW });
     expect(html).toContain('proofs.json is not valid JSON: proof records are not shown');
+
+    // Never through a link: an outside proofs file (or journal) is not read, and the links stay.
+    const outside = await mkdtemp(join(tmpdir(), 'report-outside-'));
+    try {
+      writeFileSync(
+        join(outside, 'proofs.json'),
+        JSON.stringify({ version: 1, latest: { F001: { command: 'OUTSIDE_MARKER_93' } }, history: [] }),
+      );
+      writeFileSync(
+        join(outside, 'events.jsonl'),
+        `${JSON.stringify({ v: 1, at: NOW.toISOString(), type: 'tamper', changes: ['OUTSIDE_MARKER_93'] })}\n`,
+      );
+      rmSync(join(harnessDir(dir), 'proofs.json'));
+      symlinkSync(join(outside, 'proofs.json'), join(harnessDir(dir), 'proofs.json'));
+      rmSync(join(harnessDir(dir), 'events.jsonl'), { force: true });
+      symlinkSync(join(outside, 'events.jsonl'), join(harnessDir(dir), 'events.jsonl'));
+      expect((await readProofs(dir)).proofsProblem).toBe(
+        '.claude-harness/proofs.json is a symbolic link: the harness reads only real files in the project',
+      );
+      html = renderReport(await collectReportData(dir), { now: NOW });
+      expect(html).not.toContain('OUTSIDE_MARKER_93');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('escapes and redacts the proof fields, and keeps only the end of a long output', async () => {

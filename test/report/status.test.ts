@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, symlink, unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -247,6 +247,70 @@ describe('claude-harness status', () => {
 
     writeFileSync(statePath(dir), JSON.stringify({ version: 9 }));
     await expect(runStatusCommand({ projectDir: dir }, io)).rejects.toThrow(/newer claude-harness/);
+  });
+});
+
+describe('status and records it cannot read', () => {
+  it('shows a state.json it cannot read from its last good copy, as the next run restores it', async () => {
+    await buildFixture(dir);
+    const good = readFileSync(statePath(dir), 'utf8');
+    writeFileSync(`${statePath(dir)}.last-good`, good);
+    writeFileSync(statePath(dir), '{ cut sh');
+    const io = fakeIO(dir);
+    await runStatusCommand({ projectDir: dir }, io);
+    expect(io.output()).toContain(
+      'note: .claude-harness/state.json could not be read (it is not valid JSON at line 1, column 3',
+    );
+    expect(io.output()).toContain('showing its last good copy, which the next run restores');
+    expect(io.output()).toMatch(/Features: {2}1\/5 passing/);
+    // Read-only: nothing was moved or restored.
+    expect(readFileSync(statePath(dir), 'utf8')).toBe('{ cut sh');
+    const json = await collectStatus(dir, { now: () => NOW });
+    expect(json.features.stateProblem).toMatch(/^\.claude-harness\/state\.json could not be read/);
+  });
+
+  it('says the next run rebuilds the state from the journal when the copy is unreadable too', async () => {
+    await buildFixture(dir);
+    writeFileSync(statePath(dir), '{ not json');
+    writeFileSync(`${statePath(dir)}.last-good`, '[]');
+    const error = await runStatusCommand({ projectDir: dir }, fakeIO(dir)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain('its last good copy could not be read either');
+    expect((error as Error).message).toContain('rebuilds the state from the events journal');
+    expect((error as Error).message).not.toContain('fresh state');
+  });
+
+  it('never reads state.json, events.jsonl or run.lock through a link, and leaves the links alone', async () => {
+    await buildFixture(dir);
+    const outside = await mkdtemp(join(tmpdir(), 'status-outside-'));
+    try {
+      const good = readFileSync(statePath(dir), 'utf8');
+      writeFileSync(`${statePath(dir)}.last-good`, good);
+      // An outside "state" with 99 sessions and an outside journal with a marker.
+      const forged = JSON.parse(good);
+      forged.totals.sessions = 99;
+      writeFileSync(join(outside, 'state.json'), JSON.stringify(forged));
+      writeFileSync(
+        join(outside, 'events.jsonl'),
+        `${JSON.stringify({ v: 1, at: NOW.toISOString(), type: 'session_start', session: 1, kind: 'coding', featureId: 'OUTSIDE_MARKER_51' })}\n`,
+      );
+      await unlink(statePath(dir));
+      await symlink(join(outside, 'state.json'), statePath(dir));
+      await unlink(eventsPath(dir));
+      await symlink(join(outside, 'events.jsonl'), eventsPath(dir));
+      await symlink(join(outside, 'state.json'), runLockPath(dir));
+      const status = await collectStatus(dir, { now: () => NOW });
+      expect(status.features.stateProblem).toContain(
+        '.claude-harness/state.json is a symbolic link: the harness reads only real files in the project',
+      );
+      expect(JSON.stringify(status)).not.toContain('OUTSIDE_MARKER_51');
+      expect(status.sessions.total).not.toBe(99);
+      expect(status.harness.state).toBe('stopped');
+      expect((await lstat(statePath(dir))).isSymbolicLink()).toBe(true);
+      expect((await lstat(eventsPath(dir))).isSymbolicLink()).toBe(true);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
 

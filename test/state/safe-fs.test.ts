@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import {
   link,
   lstat,
@@ -20,6 +21,8 @@ import { type IntegrityNotice, onIntegrityNotice } from '../../src/state/integri
 import {
   appendProjectFile,
   ensureProjectFolder,
+  openOwnProjectFile,
+  readOwnProjectFile,
   readProjectFile,
   writeProjectFileAtomic,
 } from '../../src/state/safe-fs.js';
@@ -99,6 +102,50 @@ describe('reading a project file', () => {
   it('refuses paths outside the project', () => {
     expect(() => readProjectFile(project, join(outside, 'secret.txt'))).toThrow(UnsafePathError);
     expect(() => readProjectFile(project, '../outside/secret.txt')).toThrow(UnsafePathError);
+  });
+});
+
+describe("reading a file of the project's own (openOwnProjectFile / readOwnProjectFile)", () => {
+  it('reads a plain file whole, its start or its end', async () => {
+    await writeFile(join(project, 'a.txt'), '0123456789');
+    expect(readOwnProjectFile(project, 'a.txt', 100)).toMatchObject({ kind: 'ok', size: 10 });
+    const start = readOwnProjectFile(project, 'a.txt', 4);
+    expect(start.kind === 'ok' && start.bytes.toString()).toBe('0123');
+    const end = readOwnProjectFile(project, join(project, 'a.txt'), 4, { fromEnd: true });
+    expect(end.kind === 'ok' && end.bytes.toString()).toBe('6789');
+    expect(readOwnProjectFile(project, 'nope/b.txt', 4)).toEqual({ kind: 'missing' });
+  });
+
+  it('refuses a link, a file in a linked folder, a hard link and a FIFO, and changes nothing', async () => {
+    await symlink(secret(), join(project, 'link.txt'));
+    await symlink(outside, join(project, 'dir'));
+    await writeFile(join(project, 'own.txt'), 'mine');
+    await link(join(project, 'own.txt'), join(project, 'twin.txt'));
+    execFileSync('mkfifo', [join(project, 'pipe')]);
+    const reasons = ['link.txt', 'dir/secret.txt', 'twin.txt', 'pipe'].map((f) => {
+      const read = readOwnProjectFile(project, f, 100);
+      return read.kind === 'refused' ? read.reason : read.kind;
+    });
+    expect(reasons).toEqual([
+      'link.txt is a symbolic link: the harness reads only real files in the project',
+      'dir is a symbolic link: the harness reads only real files in the project',
+      'twin.txt is a hard link (2 names): the harness reads only real files in the project',
+      'pipe is a FIFO: the harness reads only real files in the project',
+    ]);
+    expect(JSON.stringify(reasons)).not.toContain('TOP SECRET');
+    // Nothing was removed or reported: these files are the project's, not the harness's.
+    expect((await lstat(join(project, 'link.txt'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(project, 'dir'))).isSymbolicLink()).toBe(true);
+    expect((await stat(join(project, 'own.txt'))).nlink).toBe(2);
+    expect(notices).toEqual([]);
+    expect(await secretText()).toBe('TOP SECRET\n');
+  });
+
+  it('hands out an open descriptor that the caller closes', async () => {
+    await writeFile(join(project, 'a.txt'), 'abc');
+    const opened = openOwnProjectFile(project, 'a.txt');
+    expect(opened).toMatchObject({ kind: 'ok', size: 3 });
+    if (opened.kind === 'ok') closeSync(opened.fd);
   });
 });
 

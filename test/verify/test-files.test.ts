@@ -1,3 +1,5 @@
+import { link, lstat, mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTestCommand } from '../../src/verify/test-command.js';
 import {
@@ -164,5 +166,57 @@ describe('checkRunnerConfig', () => {
       reason: /loads a reporter from a project file/,
     });
     expect(await checkRunnerConfig(project.path, 'node')).toEqual({ ok: true });
+  });
+});
+
+describe('test files and configs are never read through a link', () => {
+  // Outside bytes would reach the refusal the model reads (a marker's text is quoted in it).
+  const outsideTest = "test.extend(OUTSIDE_MARKER_7f3a).skip('a', () => expect(f()).toBe(1));\n";
+
+  it('refuses a test file that is a link to a file outside the project, and leaves the link alone', async () => {
+    await using project = await tempProject();
+    await using outside = await tempProject({ 'secret.test.js': outsideTest });
+    await mkdir(join(project.path, 'tests'));
+    await symlink(join(outside.path, 'secret.test.js'), join(project.path, 'tests/F001.test.js'));
+    const check = await checkTestFiles(project.path, ['tests/F001.test.js']);
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.reason).toBe(
+      'tests/F001.test.js is a symbolic link: the harness reads only real files in the project',
+    );
+    expect(JSON.stringify(check)).not.toContain('OUTSIDE_MARKER_7f3a');
+    // The project's link is the project's: refused, not removed.
+    expect((await lstat(join(project.path, 'tests/F001.test.js'))).isSymbolicLink()).toBe(true);
+  });
+
+  it('refuses a test file under a linked folder, and a hard link', async () => {
+    await using project = await tempProject();
+    await using outside = await tempProject({ 'tests/F001.test.js': outsideTest });
+    await symlink(join(outside.path, 'tests'), join(project.path, 'tests'), 'dir');
+    let check = await checkTestFiles(project.path, ['tests/F001.test.js']);
+    expect(check.ok ? '' : check.reason).toBe(
+      'tests is a symbolic link: the harness reads only real files in the project',
+    );
+    await project.write('spec/F002.test.js', nodeTestFile(1));
+    await link(join(project.path, 'spec/F002.test.js'), join(project.path, 'spec/F003.test.js'));
+    check = await checkTestFiles(project.path, ['spec/F003.test.js']);
+    expect(check.ok ? '' : check.reason).toBe(
+      'spec/F003.test.js is a hard link (2 names): the harness reads only real files in the project',
+    );
+  });
+
+  it('refuses a runner config that is a link, without reading it', async () => {
+    await using project = await tempProject();
+    await using outside = await tempProject({
+      'cfg.ts': 'export default { test: { passWithNoTests: true } };\n',
+    });
+    await symlink(join(outside.path, 'cfg.ts'), join(project.path, 'vitest.config.ts'));
+    expect(await checkRunnerConfig(project.path, 'vitest')).toEqual({
+      ok: false,
+      reason: 'vitest.config.ts is a symbolic link: the harness reads only real files in the project',
+    });
+    // A real config still is read.
+    await using plain = await tempProject({ 'vitest.config.ts': 'export default {};\n' });
+    expect(await checkRunnerConfig(plain.path, 'vitest')).toEqual({ ok: true });
   });
 });
