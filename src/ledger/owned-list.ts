@@ -144,20 +144,12 @@ async function rebuildOwnedList(projectDir: string): Promise<Rebuilt> {
   };
 }
 
-/** Features with a recorded proof: proofs.json, or (when it cannot be read) the events journal. */
+/**
+ * Features with a recorded proof. proofs.json never fails to read for damage: it is recovered from its last
+ * good copy or rebuilt from the events journal (proof.ts), which also says so.
+ */
 async function provenFeatureIds(projectDir: string): Promise<{ ids: Set<string>; source: string }> {
-  try {
-    return { ids: new Set(Object.keys((await readProofFile(projectDir)).latest)), source: 'proofs.json' };
-  } catch {
-    // proofs.json is unreadable: the journal has every proof and every regression, in order.
-    const ids = new Set<string>();
-    for (const event of openEventLog(projectDir).read()) {
-      if (typeof event.featureId !== 'string') continue;
-      if (event.type === 'feature_passed') ids.add(event.featureId);
-      if (event.type === 'regression') ids.delete(event.featureId);
-    }
-    return { ids, source: 'events.jsonl' };
-  }
+  return { ids: new Set(Object.keys((await readProofFile(projectDir)).latest)), source: 'proofs.json' };
 }
 
 export interface Reconciliation {

@@ -128,12 +128,15 @@ const journalCounts = z.object({ passed: count, failed: count, skipped: count, t
 
 /**
  * proofs.json from the journal: every `feature_passed` event is a proof the harness recorded (exit 0, its
- * command, counts and commit). Their output, duration, runner and files are not in the journal and are
+ * command, counts and commit), until a `regression` event of the same feature takes it back. Their output, duration, runner and files are not in the journal and are
  * lost; `from` says so, and names any feature the ledger has passing that no event proves.
  */
 export function rebuildProofFile(projectDir: string): { file: ProofFile; from: string } {
   const file = emptyProofFile();
   for (const event of openEventLog(projectDir).read()) {
+    // A regression took the feature's proof back: it is no longer its latest.
+    if (event.type === 'regression' && typeof event.featureId === 'string')
+      delete file.latest[event.featureId];
     if (event.type !== 'feature_passed') continue;
     const counts = journalCounts.safeParse(event.counts);
     const proof = proofSchema.safeParse({

@@ -84,14 +84,25 @@ describe('a harness feature list that cannot be read', () => {
     expect(aside).toHaveLength(1);
   });
 
-  it('takes the proofs from the events journal when proofs.json is unreadable too', async () => {
+  it('takes the proofs from the events journal when proofs.json and its copy are unreadable too', async () => {
     await seed({ owned: 'garbage', copy: null });
     await writeFile(join(dir, '.claude-harness', 'proofs.json'), '{');
-    openEventLog(dir).append({ type: 'feature_passed', featureId: 'F002' });
-    openEventLog(dir).append({ type: 'feature_passed', featureId: 'F001' });
+    await writeFile(join(dir, '.claude-harness', 'proofs.json.last-good'), '{');
+    const passed = (featureId: string) => ({
+      type: 'feature_passed',
+      featureId,
+      command: `node --test tests/${featureId}.test.js`,
+      counts: { passed: 1, failed: 0, skipped: 0, total: 1 },
+    });
+    openEventLog(dir).append(passed('F002'));
+    openEventLog(dir).append(passed('F001'));
     openEventLog(dir).append({ type: 'regression', featureId: 'F002' });
+    // F002's proof was taken back by its regression: only F001 passes.
     expect((await readOwnedList(dir))?.map((f) => f.passes)).toEqual([true, false]);
-    expect(notices[0]?.message).toContain('where events.jsonl holds a proof');
+    expect(notices.map((n) => n.message).join('\n')).toContain(
+      'proofs.json could not be read (it is not valid JSON, and its last good copy is unreadable too',
+    );
+    expect(notices.map((n) => n.message).join('\n')).toContain('recovered from the events journal');
   });
 
   it('treats a list deleted with its copy as lost once the harness had accepted one', async () => {

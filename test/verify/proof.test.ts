@@ -181,6 +181,23 @@ describe('a proofs.json that cannot be read', () => {
     ).toBe(3);
   });
 
+  it('leaves out of a journal rebuild a proof that a later regression took back', async () => {
+    await using project = await tempProject();
+    const events = openEventLog(project.path);
+    for (const id of ['F001', 'F002']) {
+      const p = proof(id, '');
+      events.append({
+        type: 'feature_passed',
+        featureId: id,
+        command: p.command,
+        counts: p.counts,
+        commit: null,
+      });
+    }
+    events.append({ type: 'regression', featureId: 'F001' });
+    expect((await latestProofs(project.path)).map((x) => x.featureId)).toEqual(['F002']);
+  });
+
   it('is rebuilt from the journal when it was deleted with its copy, and stays empty in a new project', async () => {
     await using project = await tempProject();
     expect(await latestProofs(project.path)).toEqual([]);
