@@ -11,20 +11,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { startHarness } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
+import { provenProject, TWO_FEATURES } from '../helpers/proven-project.js';
 import {
   bash,
   finalText,
   initializerSession,
   passingSession,
   passingTest,
-  type SpecFeature,
   sessions,
   text,
   tool,
   writeScript,
 } from '../helpers/scenarios.js';
 
-const FEATURES: SpecFeature[] = [{ description: 'say hello' }, { description: 'say bye' }];
+const FEATURES = TWO_FEATURES;
 const OUTSIDE_TEXT = 'OUTSIDE-PROOFS-4b9e keep me\n';
 
 let work: { path: string; [Symbol.asyncDispose](): Promise<void> };
@@ -39,26 +39,7 @@ const proofsFile = (projectDir: string) => join(records(projectDir), 'proofs.jso
 beforeAll(async () => {
   work = await tempDir('ch-proofs-');
   config = await tempDir('ch-cfg-');
-  template = join(work.path, 'template');
-  await writeFile(join(work.path, 'spec.md'), 'Say hello and bye.\n');
-  const server = await startFakeAnthropic({
-    variables: { projectDir: template },
-    scenario: sessions(initializerSession(FEATURES), passingSession(FEATURES, ['F001'])),
-  });
-  try {
-    const run = await startHarness({
-      projectDir: template,
-      spec: join(work.path, 'spec.md'),
-      serverUrl: server.url,
-      configDir: config.path,
-      args: ['--max-iterations', '2'],
-    }).done;
-    expect(server.failures).toEqual([]);
-    server.assertComplete();
-    expect(run.code, run.stdout + run.stderr).toBe(3);
-  } finally {
-    await server.close();
-  }
+  template = await provenProject(work.path, config.path);
   firstProof = JSON.parse(await readFile(proofsFile(template), 'utf8')).latest.F001;
   expect(firstProof.outputTail).not.toBe('');
 }, 120_000);

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { startHarness } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
-import { initializerSession, passingSession, type SpecFeature, sessions } from '../helpers/scenarios.js';
+import { provenProject, TWO_FEATURES } from '../helpers/proven-project.js';
+import { passingSession, sessions } from '../helpers/scenarios.js';
 
-const FEATURES: SpecFeature[] = [{ description: 'say hello' }, { description: 'say bye' }];
+const FEATURES = TWO_FEATURES;
 
 let work: { path: string; [Symbol.asyncDispose](): Promise<void> };
 let config: { path: string; [Symbol.asyncDispose](): Promise<void> };
@@ -24,26 +25,7 @@ const records = (projectDir: string) => join(projectDir, '.claude-harness');
 beforeAll(async () => {
   work = await tempDir('ch-recover-');
   config = await tempDir('ch-cfg-');
-  template = join(work.path, 'template');
-  await writeFile(join(work.path, 'spec.md'), 'Say hello and bye.\n');
-  const server = await startFakeAnthropic({
-    variables: { projectDir: template },
-    scenario: sessions(initializerSession(FEATURES), passingSession(FEATURES, ['F001'])),
-  });
-  try {
-    const run = await startHarness({
-      projectDir: template,
-      spec: join(work.path, 'spec.md'),
-      serverUrl: server.url,
-      configDir: config.path,
-      args: ['--max-iterations', '2'],
-    }).done;
-    expect(server.failures).toEqual([]);
-    server.assertComplete();
-    expect(run.code, run.stdout + run.stderr).toBe(3);
-  } finally {
-    await server.close();
-  }
+  template = await provenProject(work.path, config.path);
 }, 120_000);
 
 afterAll(async () => {
