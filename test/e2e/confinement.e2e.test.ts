@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FakeAnthropicServer } from '../../src/testing/fake-anthropic/index.js';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { startHarness } from '../helpers/cli-process.js';
+import { runSandboxed } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
 import {
   bash,
@@ -41,25 +41,6 @@ const planOneFeature = () => ({
     }),
   ],
 });
-
-/** A run of `<work>/app` with `<work>/spec.md`, as a user types it (sandbox on), for `iterations` sessions. */
-function startSandboxedRun(run: {
-  work: { path: string };
-  config: { path: string };
-  server: FakeAnthropicServer;
-  iterations: number;
-  env?: Record<string, string>;
-}) {
-  return startHarness({
-    projectDir: join(run.work.path, 'app'),
-    spec: join(run.work.path, 'spec.md'),
-    serverUrl: run.server.url,
-    configDir: run.config.path,
-    bare: true,
-    args: ['--max-iterations', String(run.iterations), '--auto-continue-delay', '0'],
-    ...(run.env ? { env: run.env } : {}),
-  });
-}
 
 describe('confinement of the agent’s processes (sandbox on)', () => {
   it('lets nothing outside the project reach the model: shell, scripts and paths built at run time', async () => {
@@ -99,9 +80,13 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
       ]),
     });
     try {
-      const run = await startSandboxedRun({ work, config, server, iterations: 1, env: { HOME: home } }).done;
-      expect(server.failures).toEqual([]);
-      server.assertComplete();
+      const run = await runSandboxed(server, {
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        configDir: config.path,
+        iterations: 1,
+        env: { HOME: home },
+      });
       const sent = sentToModel(server);
       expect(sent.includes('OUTSIDE-FILE-CONTENT-0815'), 'the model was sent OUTSIDE-FILE-CONTENT-0815').toBe(
         false,
@@ -170,11 +155,16 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
       ]),
     });
     try {
-      const harness = startSandboxedRun({ work, config, server, iterations: 2, env: secrets });
-      variables.harnessPid = String(harness.child.pid);
-      const run = await harness.done;
-      expect(server.failures).toEqual([]);
-      server.assertComplete();
+      const run = await runSandboxed(server, {
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        configDir: config.path,
+        iterations: 2,
+        env: secrets,
+        onStart: (cli) => {
+          variables.harnessPid = String(cli.child.pid);
+        },
+      });
       const sent = sentToModel(server);
       for (const [name, value] of Object.entries(secrets)) {
         expect(sent.includes(value), `${name} reached the model`).toBe(false);
@@ -249,9 +239,12 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
       ]),
     });
     try {
-      const run = await startSandboxedRun({ work, config, server, iterations: 2 }).done;
-      expect(server.failures).toEqual([]);
-      server.assertComplete();
+      const run = await runSandboxed(server, {
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        configDir: config.path,
+        iterations: 2,
+      });
       const ledger = JSON.parse(await readFile(join(projectDir, '.claude-harness', 'features.json'), 'utf8'));
       const features = (Array.isArray(ledger) ? ledger : ledger.features) as {
         id: string;
@@ -335,15 +328,13 @@ describe('confinement of the agent’s processes (sandbox on)', () => {
       ]),
     });
     try {
-      const run = await startSandboxedRun({
-        work,
-        config,
-        server,
+      await runSandboxed(server, {
+        projectDir,
+        spec: join(work.path, 'spec.md'),
+        configDir: config.path,
         iterations: 1,
         env: { HOME: outside.path },
-      }).done;
-      expect(server.failures, run.stdout).toEqual([]);
-      server.assertComplete();
+      });
       // The npm cache is the project's own, outside the project, under the user's cache folder.
       const caches = execFileSync('ls', [join(outside.path, '.cache', 'claude-harness', 'projects')], {
         encoding: 'utf8',

@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { startHarness } from '../helpers/cli-process.js';
+import { runSandboxed } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
 import { bash, featureListText, finalText, sessions, tool } from '../helpers/scenarios.js';
 
@@ -151,17 +151,12 @@ describe('the harness git calls ignore what the agent plants in the repository',
       });
       try {
         // In the sandbox: no --no-sandbox.
-        const run = startHarness({
+        const { code, stdout, stderr } = await runSandboxed(server, {
           projectDir,
           spec: join(work.path, 'spec.md'),
-          serverUrl: server.url,
           configDir: config.path,
-          bare: true,
-          args: ['--max-iterations', '1', '--auto-continue-delay', '0'],
+          iterations: 1,
         });
-        const { code, stdout, stderr } = await run.done;
-        expect(server.failures).toEqual([]);
-        server.assertComplete();
         // The plant really happened: the script ran in the agent's shell and wrote into .git.
         const git = (...args: string[]) =>
           execFileSync('git', ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', ...args], {

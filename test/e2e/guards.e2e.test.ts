@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { GITHUB_TOKEN } from '../guards/secrets/fixtures.js';
-import { startHarness } from '../helpers/cli-process.js';
+import { runSandboxed } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
 import { bash, featureListText, finalText, sessions, tool } from '../helpers/scenarios.js';
 
@@ -74,17 +74,12 @@ describe('guards against a scripted adversarial agent', () => {
     });
     try {
       // In the sandbox: no --no-sandbox.
-      const run = startHarness({
+      const { code, stdout } = await runSandboxed(server, {
         projectDir,
         spec: join(work.path, 'spec.md'),
-        serverUrl: server.url,
         configDir: config.path,
-        bare: true,
-        args: ['--max-iterations', '1', '--auto-continue-delay', '0'],
+        iterations: 1,
       });
-      const { code, stdout } = await run.done;
-      expect(server.failures).toEqual([]);
-      server.assertComplete();
       expect(code).toBe(3);
 
       // Nothing outside the project changed.

@@ -9,7 +9,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
-import { startHarness } from '../helpers/cli-process.js';
+import { runSandboxed } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
 import { bash, featureListText, finalText, sessions, tool } from '../helpers/scenarios.js';
 
@@ -102,17 +102,12 @@ describe('shell policy gaps against a scripted agent', () => {
     const server = await startFakeAnthropic({ variables: { projectDir }, scenario: sessions(turns) });
     try {
       // In the sandbox: no --no-sandbox.
-      const run = startHarness({
+      await runSandboxed(server, {
         projectDir,
         spec: join(work.path, 'spec.md'),
-        serverUrl: server.url,
         configDir: config.path,
-        bare: true,
-        args: ['--max-iterations', '1', '--auto-continue-delay', '0'],
+        iterations: 1,
       });
-      await run.done;
-      expect(server.failures).toEqual([]);
-      server.assertComplete();
 
       // None of the refused commands had an effect.
       for (const marker of [

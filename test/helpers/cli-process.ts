@@ -1,7 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { listProcesses } from '../../src/engine/process-tree.js';
+import type { FakeAnthropicServer } from '../../src/testing/fake-anthropic/index.js';
 import { fakeModelEnv } from './engine-env.js';
 
 /** The built CLI (test/global-setup.ts builds dist/ when it is stale). */
@@ -108,6 +110,34 @@ export function harnessEnv({ serverUrl, configDir, env }: HarnessRun): Record<st
 /** Starts the built CLI's run command on a project against the fake model (see HarnessRun). */
 export function startHarness(run: HarnessRun): CliRun {
   return startCli(harnessArgs(run), { cwd: run.cwd, env: harnessEnv(run) });
+}
+
+/**
+ * Runs the harness to its end as a user types it — the sandbox on — with no pause between sessions and
+ * `--max-iterations iterations`, against `server`, whose scenario must have played whole. `onStart` sees the
+ * process while it runs.
+ */
+export async function runSandboxed(
+  server: FakeAnthropicServer,
+  run: Omit<HarnessRun, 'serverUrl' | 'bare'> & { iterations?: number; onStart?: (cli: CliRun) => void },
+): Promise<Awaited<CliRun['done']>> {
+  const { iterations, onStart, args = [], ...rest } = run;
+  const cli = startHarness({
+    ...rest,
+    serverUrl: server.url,
+    bare: true,
+    args: [
+      ...(iterations === undefined ? [] : ['--max-iterations', String(iterations)]),
+      '--auto-continue-delay',
+      '0',
+      ...args,
+    ],
+  });
+  onStart?.(cli);
+  const result = await cli.done;
+  expect(server.failures, result.stdout + result.stderr).toEqual([]);
+  server.assertComplete();
+  return result;
 }
 
 /** Live processes whose command line contains `marker`. */
