@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bundledAssetPath, DEMO_SCENARIO_ASSET, DEMO_SPEC_ASSET } from '../assets/bundled.js';
 import type { CommandIO } from '../cli/io.js';
 import { DEFAULTS, type RunConfig } from '../config/types.js';
 import { REAL_MODEL_VARIABLES } from '../engine/env.js';
@@ -20,9 +20,8 @@ export interface DemoOptions {
   projectDir?: string;
 }
 
-const ASSETS = new URL('../../scenarios/', import.meta.url);
-export const DEMO_SCENARIO = fileURLToPath(new URL('demo.yaml', ASSETS));
-export const DEMO_SPEC = fileURLToPath(new URL('demo-spec.md', ASSETS));
+export const DEMO_SCENARIO = bundledAssetPath(DEMO_SCENARIO_ASSET);
+export const DEMO_SPEC = bundledAssetPath(DEMO_SPEC_ASSET);
 
 export async function runDemo(options: DemoOptions, io: CommandIO): Promise<number> {
   const projectDir = options.projectDir ?? (await mkdtemp(join(tmpdir(), 'claude-harness-demo-')));

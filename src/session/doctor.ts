@@ -3,10 +3,11 @@
  * including a real sandbox probe. Exits 0 when every required check passes, 1 otherwise.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { BUNDLED_ASSETS, bundledAssetPath } from '../assets/bundled.js';
 import type { CommandIO } from '../cli/io.js';
 import { AUTH_VARIABLES, checkAuth } from '../config/auth.js';
 import { ExitCode } from '../errors/index.js';
@@ -25,6 +26,8 @@ export interface DoctorDeps {
   platform: NodeJS.Platform;
   arch: string;
   chromiumPath: string;
+  /** The package folder the bundled files are read from (a `file:` URL ending in `/`). */
+  packageRoot: URL;
 }
 
 export interface DoctorCheck {
@@ -106,6 +109,8 @@ export async function runDoctorChecks(
     }
   }
 
+  checks.push(...(await bundledAssetChecks(deps.packageRoot)));
+
   const chromium = deps.chromiumPath ?? '/usr/bin/chromium';
   const hasChromium = await access(chromium).then(
     () => true,
@@ -179,6 +184,34 @@ async function engineChecks(platform: NodeJS.Platform, arch: string): Promise<Do
       required: true,
       label: `Claude Code ${sdk.claudeCodeVersion ?? ''}: the CLI binary for ${platform}-${arch} (${base}) is missing`,
       fix: 'reinstall with optional dependencies (npm ci, without --omit=optional / --no-optional)',
+    },
+  ];
+}
+
+/** Each file the CLI reads from its own package (prompts, the demo's files, the schema) is there and readable. */
+async function bundledAssetChecks(root: URL | undefined): Promise<DoctorCheck[]> {
+  const missing: DoctorCheck[] = [];
+  for (const asset of BUNDLED_ASSETS) {
+    const path = root === undefined ? bundledAssetPath(asset.path) : bundledAssetPath(asset.path, root);
+    const readable = await access(path, constants.R_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!readable) {
+      missing.push({
+        ok: false,
+        required: true,
+        label: `bundled file missing: ${path} (${asset.role})`,
+        fix: 'reinstall claude-harness',
+      });
+    }
+  }
+  if (missing.length > 0) return missing;
+  return [
+    {
+      ok: true,
+      required: true,
+      label: `bundled files: ${BUNDLED_ASSETS.length} in place (prompt templates, demo scenario, config schema)`,
     },
   ];
 }

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bundledAssetPath, type PromptName, promptAsset } from '../assets/bundled.js';
 
 /** Prompt templates ship in the package's `prompts/` folder as markdown with `{{name}}` placeholders. */
-export type PromptName = 'initializer' | 'initializer-retry' | 'coding' | 'extend';
-
-const PROMPTS_DIR = new URL('../../prompts/', import.meta.url);
+export type { PromptName };
 
 /**
  * Loads a template, from `promptsDir` when the project overrides it (`--prompts-dir` or `promptsDir` in the
@@ -27,7 +26,7 @@ async function readTemplate(name: PromptName, promptsDir: string | undefined): P
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
-  return readFile(new URL(`${name}.md`, PROMPTS_DIR), 'utf8');
+  return readFile(bundledAssetPath(promptAsset(name)), 'utf8');
 }
 
 /** Replaces `{{name}}`; a placeholder with no value is a bug in the template, so it throws. */

@@ -1,5 +1,9 @@
+import { cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BUNDLED_ASSETS } from '../../src/assets/bundled.js';
 import type { CommandIO } from '../../src/cli/io.js';
 import { type DoctorDeps, runDoctorCommand } from '../../src/session/doctor.js';
 import { chooseSandbox } from '../../src/session/sandbox.js';
@@ -105,5 +109,43 @@ describe('runDoctorCommand', () => {
     expect(output()).toContain(`✓ Chromium ${process.execPath}, for browser tests (optional)`);
     expect(output()).not.toContain('bubblewrap');
     expect(code).toBe(1);
+  });
+
+  it('checks the files it ships: a missing prompt template or demo file is a failed required check', async () => {
+    await using pkg = await tempDir('ch-pkg-');
+    // An installed package with two of its bundled files gone.
+    const repo = new URL('../../', import.meta.url);
+    for (const folder of ['prompts', 'scenarios', 'schema']) {
+      await cp(new URL(folder, repo), join(pkg.path, folder), { recursive: true });
+    }
+    await rm(join(pkg.path, 'prompts', 'initializer.md'));
+    await rm(join(pkg.path, 'scenarios', 'demo.yaml'));
+    const probe: DoctorDeps['probe'] = async () => ({ ok: true, durationMs: 1, checks: [] });
+    const deps = { probe, chromiumPath: process.execPath };
+    const env = { ...process.env, ANTHROPIC_API_KEY: FAKE_KEY, PATH: process.env.PATH ?? '' };
+
+    const broken = captureIO(env);
+    const code = await runDoctorCommand({}, broken.io, {
+      ...deps,
+      packageRoot: pathToFileURL(`${pkg.path}/`),
+    });
+    const lines = broken.output().trimEnd().split('\n');
+    expect(lines.filter((line) => line.includes('bundled'))).toEqual([
+      `✗ bundled file missing: ${join(pkg.path, 'prompts', 'initializer.md')} (the initializer prompt template) — fix: reinstall claude-harness`,
+      `✗ bundled file missing: ${join(pkg.path, 'scenarios', 'demo.yaml')} (the demo’s model script) — fix: reinstall claude-harness`,
+    ]);
+    expect(code).toBe(1);
+
+    // The package as this repository ships it has every one.
+    const whole = captureIO(env);
+    await runDoctorCommand({}, whole.io, deps);
+    expect(
+      whole
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('bundled')),
+    ).toEqual([
+      `✓ bundled files: ${BUNDLED_ASSETS.length} in place (prompt templates, demo scenario, config schema)`,
+    ]);
   });
 });
