@@ -10,6 +10,7 @@ import type { RecordedAuth } from '../../src/testing/fake-anthropic/index.js';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
 import { harnessArgs, harnessEnv, startCli } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/engine-env.js';
+import { provenProject } from '../helpers/proven-project.js';
 import { bash, finalText, initializerSession, oneSession, writeScript } from '../helpers/scenarios.js';
 
 const ACCESS_TOKEN = 'sk-ant-oat01-fake-login-token-for-tests';
@@ -237,4 +238,19 @@ describe('malformed credentials are refused before anything starts', () => {
       }
     },
   );
+});
+
+describe('validation mode runs no agent', () => {
+  it('needs no credentials: it re-runs the recorded tests and exits 0', async () => {
+    await using work = await tempDir('ch-auth-');
+    await using config = await tempDir('ch-cfg-');
+    const projectDir = await provenProject(work.path, config.path);
+    const cli = startCli(['--project-dir', projectDir, '--mode', 'validation', '--no-sandbox'], {
+      env: { PATH: process.env.PATH, HOME: config.path, CLAUDE_CONFIG_DIR: config.path },
+    });
+    const { code, stdout, stderr } = await cli.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('All 1 still pass.');
+  });
 });
