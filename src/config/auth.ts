@@ -119,7 +119,7 @@ function pick(env: NodeJS.ProcessEnv): Omit<AuthChoice, 'notes'> | undefined {
   const file = credentialsFilePath(env);
   const problem = credentialsFileProblem(file);
   if (problem === undefined) {
-    return { method: 'credentials-file', source: file, sentAs: 'Authorization: Bearer (claude /login)' };
+    return { method: 'credentials-file', source: file, sentAs: 'Authorization: Bearer, from claude /login' };
   }
   if (problem !== 'missing') {
     throw new AuthError(
