@@ -254,3 +254,64 @@ describe('validation mode runs no agent', () => {
     expect(stdout).toContain('All 1 still pass.');
   });
 });
+
+describe('Bedrock and Vertex, accepted by configuration (no real endpoint here)', () => {
+  it.each([
+    {
+      name: 'Bedrock: the CLI signs its first request with the AWS keys (SigV4)',
+      env: (url: string) => ({
+        ...NO_KEY,
+        CLAUDE_CODE_USE_BEDROCK: '1',
+        ANTHROPIC_BEDROCK_BASE_URL: url,
+        AWS_ACCESS_KEY_ID: 'AKIAFAKEKEYFORTESTS0',
+        AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key-for-tests',
+        AWS_REGION: 'eu-west-1',
+      }),
+      check: (requests: { path: string; auth: RecordedAuth }[]) => {
+        for (const request of requests)
+          expect(request.auth).toEqual({ apiKey: false, authorization: 'AWS4-HMAC-SHA256' });
+        expect(requests.map((request) => request.path)).toContainEqual(
+          expect.stringMatching(/^\/model\/eu\./),
+        );
+      },
+    },
+    {
+      name: 'Vertex: the CLI asks for the configured project and region',
+      env: (url: string) => ({
+        ...NO_KEY,
+        CLAUDE_CODE_USE_VERTEX: '1',
+        ANTHROPIC_VERTEX_BASE_URL: url,
+        CLAUDE_CODE_SKIP_VERTEX_AUTH: '1',
+        ANTHROPIC_VERTEX_PROJECT_ID: 'my-project',
+        CLOUD_ML_REGION: 'europe-west1',
+      }),
+      check: (requests: { path: string; auth: RecordedAuth }[]) =>
+        expect(requests.map((request) => request.path)).toContainEqual(
+          expect.stringMatching(
+            /^\/projects\/my-project\/locations\/europe-west1\/publishers\/anthropic\/models\//,
+          ),
+        ),
+    },
+  ])('$name', async ({ env, check }) => {
+    await using work = await tempDir('ch-auth-');
+    await using config = await tempDir('ch-cfg-');
+    await writeFile(join(work.path, 'spec.md'), 'A todo app.\n');
+    const server = await startFakeAnthropic({ scenario: oneSession(...initializerSession([])) });
+    try {
+      const run = { projectDir: 'app', spec: 'spec.md', serverUrl: server.url, configDir: config.path };
+      const cli = startCli(harnessArgs({ ...run, args: ['--max-iterations', '1'] }), {
+        cwd: work.path,
+        env: envFor(harnessEnv(run), env(server.url)),
+      });
+      const { code, stdout, stderr } = await cli.done;
+      // The harness started the session; the fake server does not speak Bedrock's or Vertex's API, so the
+      // session fails (404) and the run stops at --max-iterations.
+      expect(stdout).toContain('▶ session 1 (initializer) started');
+      expect(code, stdout + stderr).toBe(3);
+      expect(server.requests.length).toBeGreaterThan(0);
+      check(server.requests);
+    } finally {
+      await server.close();
+    }
+  });
+});
