@@ -24,7 +24,7 @@ export function createActions(io: CommandIO): CliActions {
       return runDemo(projectDir === undefined ? {} : { projectDir: resolve(io.cwd, projectDir) }, io);
     },
 
-    async doctor({ projectDir }) {
+    async doctor({ projectDir, json }) {
       let dir: string | undefined;
       if (projectDir !== undefined) {
         if (projectDir.trim() === '') {
@@ -36,7 +36,10 @@ export function createActions(io: CommandIO): CliActions {
         await requireFolder(dir);
       }
       const { runDoctorCommand } = await import('../session/doctor.js');
-      return runDoctorCommand(dir === undefined ? {} : { projectDir: dir }, io);
+      return runDoctorCommand(
+        { ...(dir === undefined ? {} : { projectDir: dir }), ...(json === true ? { json: true } : {}) },
+        io,
+      );
     },
 
     async skipped({ projectDir, reset, json }) {

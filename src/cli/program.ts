@@ -24,6 +24,8 @@ export interface FakeModelOptions {
 export interface DoctorCommandOptions {
   /** Exactly as typed; the sandbox is probed there instead of in a temporary folder. */
   projectDir?: string;
+  /** Print one JSON object instead of lines. */
+  json?: boolean;
 }
 
 export interface SkippedOptions {
@@ -75,7 +77,25 @@ export interface CliActions {
   fakeModel(options: FakeModelOptions): Promise<number>;
 }
 
-const COMMANDS = ['run', 'demo', 'doctor', 'skipped', 'status', 'report', 'policy', 'fake-model'] as const;
+const COMMANDS = [
+  'run',
+  'demo',
+  'doctor',
+  'skipped',
+  'status',
+  'report',
+  'policy',
+  'fake-model',
+  'version',
+] as const;
+
+/** Marks a required flag in the help, which commander does not do by itself. */
+const REQUIRED = ' (required)';
+
+/** An "Examples:" block after a command's help. */
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${PROGRAM_NAME} ${line}`).join('\n')}`;
+}
 
 const EXAMPLES = `
 Examples:
@@ -92,7 +112,10 @@ export async function runCli(argv: readonly string[], io: CommandIO, actions: Cl
     exitCode = code;
   });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // Bare `claude-harness` is a question, not a run with every flag missing: show the usage (exit 2).
+    if (argv.length === 0) program.help({ error: true });
+    // `-V`, as before `-v` became the short flag.
+    await program.parseAsync(argv.length === 1 && argv[0] === '-V' ? ['--version'] : argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     return reportError(error, { ...io, filter: await errorFilter(error, io.env) });
@@ -126,7 +149,11 @@ export function createProgram(
     .description(
       'Drive Claude through many fresh-context sessions that build or extend one project, one feature at a time.',
     )
-    .version(packageVersion(), '-V, --version', 'Print the version and exit')
+    .version(
+      packageVersion(),
+      '-v, --version',
+      'Print the version and exit (also -V, or the version command)',
+    )
     .helpOption('-h, --help', 'Show help for the command')
     .helpCommand('help [command]', 'Show help for a command')
     // Errors are reported once, by reportError, with exit code 2 for bad input.
@@ -154,14 +181,23 @@ export function createProgram(
 
   addRunOptions(program.command('run'))
     .description('Build or extend the project (the default: bare flags mean run)')
+    .addHelpText('after', EXAMPLES)
     .action(async (_options: unknown, command: Command) => {
       setExitCode(await actions.run(runFlags(command)));
+    });
+
+  program
+    .command('version')
+    .description('Print the version and exit')
+    .action(() => {
+      io.out.write(`${packageVersion()}\n`);
     });
 
   program
     .command('demo')
     .description('Run a short session offline against the bundled fake model; needs no API key')
     .option('--project-dir <dir>', 'Folder for the demo project (default: a new temporary folder)')
+    .addHelpText('after', examples('demo', 'demo --project-dir ./demo-app'))
     .action(async (options: { projectDir?: string }) => {
       setExitCode(
         await actions.demo(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
@@ -172,9 +208,14 @@ export function createProgram(
     .command('doctor')
     .description('Check that this machine has what a run needs, and say how to fix what is missing')
     .option('--project-dir <dir>', 'Project folder to probe the sandbox in (default: a new temporary folder)')
-    .action(async (options: { projectDir?: string }) => {
+    .option('--json', 'Print one JSON object: ok, the credential that will be used, and every check')
+    .addHelpText('after', examples('doctor', 'doctor --project-dir ./todo-app', 'doctor --json'))
+    .action(async (options: { projectDir?: string; json?: boolean }) => {
       setExitCode(
-        await actions.doctor(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+        await actions.doctor({
+          ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+          ...(options.json === true ? { json: true } : {}),
+        }),
       );
     });
 
@@ -183,10 +224,21 @@ export function createProgram(
     .description(
       'List the features a run skipped after --max-retries attempts, or reset them so the next run tries them again',
     )
-    .requiredOption('--project-dir <dir>', 'The project folder of the run, relative to the current directory')
+    .requiredOption(
+      '--project-dir <dir>',
+      `The project folder of the run, relative to the current directory${REQUIRED}`,
+    )
     .option('--reset <ids...>', 'Clear the skip and the attempts of these features, e.g. --reset F012 F040')
     .option('--all', 'Reset every skipped feature')
     .option('--json', 'Print JSON instead of text')
+    .addHelpText(
+      'after',
+      examples(
+        'skipped --project-dir ./todo-app',
+        'skipped --project-dir ./todo-app --reset F012 F040',
+        'skipped --project-dir ./todo-app --all',
+      ),
+    )
     .action(async (options: { projectDir: string; reset?: string[]; all?: boolean; json?: boolean }) => {
       if (options.reset !== undefined && options.all === true) {
         throw new UsageError(
@@ -208,8 +260,15 @@ export function createProgram(
     .description(
       'Show where a run stands: features passing, failing and skipped, the session running now, time, tokens and cost',
     )
-    .requiredOption('--project-dir <dir>', 'The project folder of the run, relative to the current directory')
+    .requiredOption(
+      '--project-dir <dir>',
+      `The project folder of the run, relative to the current directory${REQUIRED}`,
+    )
     .option('--json', 'Print JSON instead of text')
+    .addHelpText(
+      'after',
+      examples('status --project-dir ./todo-app', 'status --project-dir ./todo-app --json'),
+    )
     .action(async (options: { projectDir: string; json?: boolean }) => {
       setExitCode(
         await actions.status({
@@ -224,10 +283,17 @@ export function createProgram(
     .description(
       'Write one self-contained HTML report of a run: charts of progress, cost and tokens, and tables',
     )
-    .requiredOption('--project-dir <dir>', 'The project folder of the run, relative to the current directory')
+    .requiredOption(
+      '--project-dir <dir>',
+      `The project folder of the run, relative to the current directory${REQUIRED}`,
+    )
     .option(
       '--out <file>',
       'Where to write the report, relative to the current directory (default: .claude-harness/report.html in the project)',
+    )
+    .addHelpText(
+      'after',
+      examples('report --project-dir ./todo-app', 'report --project-dir ./todo-app --out ./report.html'),
     )
     .action(async (options: { projectDir: string; out?: string }) => {
       setExitCode(
@@ -253,6 +319,14 @@ export function createProgram(
     )
     .option('--json', 'Print JSON instead of text')
     .option('--stdin', 'Read the commands as a JSON array of strings from standard input')
+    .addHelpText(
+      'after',
+      examples(
+        "policy check 'ls && npm run build' 'rm -rf /'",
+        "policy check --project-dir ./todo-app --json 'npm test'",
+        `policy check --stdin < commands.json`,
+      ),
+    )
     .action(async (commands: string[], options: { projectDir?: string; json?: boolean; stdin?: boolean }) => {
       setExitCode(
         await actions.policyCheck({
@@ -270,6 +344,7 @@ export function createProgram(
       '--project-dir <dir>',
       'Project whose claude-harness.json policy applies (default: the current folder)',
     )
+    .addHelpText('after', examples('policy show', 'policy show --project-dir ./todo-app'))
     .action(async (options: { projectDir?: string }) => {
       setExitCode(
         await actions.policyShow(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
@@ -279,9 +354,16 @@ export function createProgram(
   program
     .command('fake-model')
     .description('Serve a scripted fake Anthropic Messages API from a scenario file, for tests')
-    .requiredOption('--scenario <file>', 'Scenario file (.yaml, .yml or .json) that scripts the replies')
+    .requiredOption(
+      '--scenario <file>',
+      `Scenario file (.yaml, .yml or .json) that scripts the replies${REQUIRED}`,
+    )
     .addOption(
       new Option('--port <n>', 'Port to listen on; 0 picks a free one (default: 0)').argParser(parsePort),
+    )
+    .addHelpText(
+      'after',
+      examples('fake-model --scenario ./scenario.yaml', 'fake-model --scenario ./scenario.yaml --port 8787'),
     )
     .action(async (options: { scenario: string; port?: number }) => {
       setExitCode(

@@ -9,14 +9,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BUNDLED_ASSETS, bundledAssetPath } from '../assets/bundled.js';
 import type { CommandIO } from '../cli/io.js';
-import { AUTH_VARIABLES, checkAuth } from '../config/auth.js';
-import { ExitCode } from '../errors/index.js';
+import { AUTH_VARIABLES, type AuthMethod, chooseAuth, MISSING_AUTH_MESSAGE } from '../config/auth.js';
+import { AuthError, ExitCode } from '../errors/index.js';
 import { chooseSandbox } from './sandbox.js';
 import { type ProbeOptions, type ProbeResult, probeSandbox } from './sandbox-probe.js';
 
 export interface DoctorOptions {
   /** Probe the sandbox in this project folder; a temp folder otherwise. */
   projectDir?: string;
+  /** Print one JSON object (`{ ok, credential, checks }`) instead of lines. */
+  json?: boolean;
 }
 
 /** Replaceable parts, for tests. */
@@ -38,6 +40,8 @@ export interface DoctorCheck {
   label: string;
   /** For a failed check: what to do. */
   fix?: string;
+  /** The credentials check only: which credential Claude Code will use (a name or a path, never a value). */
+  credential?: { method: AuthMethod; source: string };
 }
 
 export const MIN_NODE = [20, 19] as const;
@@ -49,8 +53,15 @@ export async function runDoctorCommand(
   deps: Partial<DoctorDeps> = {},
 ): Promise<number> {
   const checks = await runDoctorChecks(opts, io, deps);
-  for (const check of checks) io.out.write(`${formatCheck(check)}\n`);
   const failed = checks.filter((check) => check.required && !check.ok).length;
+  if (opts.json === true) {
+    const credential = checks.find((check) => check.credential !== undefined)?.credential ?? null;
+    io.out.write(
+      `${JSON.stringify({ ok: failed === 0, credential, checks: checks.map(({ credential: _, ...check }) => check) }, null, 2)}\n`,
+    );
+    return failed === 0 ? ExitCode.ok : ExitCode.failure;
+  }
+  for (const check of checks) io.out.write(`${formatCheck(check)}\n`);
   io.out.write(
     failed === 0
       ? 'Everything claude-harness needs is in place.\n'
@@ -218,16 +229,29 @@ async function bundledAssetChecks(root: URL | undefined): Promise<DoctorCheck[]>
 
 function credentialsCheck(env: NodeJS.ProcessEnv): DoctorCheck {
   try {
-    const method = checkAuth(env);
-    return { ok: true, required: true, label: `credentials: ${AUTH_VARIABLES[method]} is set` };
-  } catch {
+    const choice = chooseAuth(env);
+    const notes = choice.notes.length === 0 ? '' : `; ${choice.notes.join('; ')}`;
+    return {
+      ok: true,
+      required: true,
+      label: `credentials: ${choice.source} will be used (${choice.sentAs})${notes}`,
+      credential: { method: choice.method, source: choice.source },
+    };
+  } catch (error) {
     return {
       ok: false,
       required: true,
-      label: 'credentials: none found',
-      fix: `export ${AUTH_VARIABLES['api-key']}=… or ${AUTH_VARIABLES['oauth-token']}=… (from \`claude setup-token\`), or set ${AUTH_VARIABLES.bedrock}=1 / ${AUTH_VARIABLES.vertex}=1`,
+      label: `credentials: ${authProblem(error)}`,
+      fix: `export ${AUTH_VARIABLES['api-key']}=… or ${AUTH_VARIABLES['auth-token']}=… (a gateway token) or ${AUTH_VARIABLES['oauth-token']}=… (from \`claude setup-token\`), run \`claude /login\`, or set ${AUTH_VARIABLES.bedrock}=1 / ${AUTH_VARIABLES.vertex}=1`,
     };
   }
+}
+
+/** What is wrong with the credentials, without the long list of ways to set them (that is the fix). */
+function authProblem(error: unknown): string {
+  if (!(error instanceof AuthError)) throw error;
+  const problem = error.message.replace(MISSING_AUTH_MESSAGE, '').replace(/;\s*$/, '');
+  return problem === '' ? 'none found' : `none usable: ${problem}`;
 }
 
 async function toolCheck(

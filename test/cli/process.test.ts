@@ -64,14 +64,47 @@ describe('the claude-harness process', () => {
     }
   });
 
-  it('--version prints the package version', async () => {
+  it.each([['--version'], ['-v'], ['-V'], ['version']])('%s prints the package version', async (flag) => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
-    const { code, stdout } = await run(['--version']);
+    const { code, stdout, stderr } = await run([flag]);
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe(`${pkg.version}\n`);
   });
+
+  it('bare claude-harness prints the usage once (no error lines) and exits 2', async () => {
+    const { code, stdout, stderr } = await run([], dir);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^Usage: claude-harness \[options\] \[command\]/);
+    expect(stderr).toContain('--project-dir <dir>');
+    expect(stderr).toContain('Examples:');
+    expect(stderr).not.toMatch(/^claude-harness: /m);
+  });
+
+  it.each([
+    ['skipped', '--project-dir <dir>'],
+    ['status', '--project-dir <dir>'],
+    ['report', '--project-dir <dir>'],
+    ['fake-model', '--scenario <file>'],
+  ])('%s --help marks %s as required and shows examples', async (command, flag) => {
+    const { code, stdout } = await run([command, '--help']);
+    expect(code).toBe(0);
+    const help = stdout.replace(/\s+/g, ' ');
+    expect(help.slice(help.indexOf(flag)).split(' --')[0]).toContain('(required)');
+    expect(stdout).toContain(`Examples:\n  $ claude-harness ${command} `);
+  });
+
+  it.each(['run', 'demo', 'doctor', 'policy check', 'policy show'])(
+    '%s --help shows examples',
+    async (command) => {
+      const { code, stdout } = await run([...command.split(' '), '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Examples:\n  $ claude-harness ${command.startsWith('run') ? '' : command}`);
+    },
+  );
 
   it('an unknown flag exits 2 with one line', async () => {
     const { code, stdout, stderr } = await run(['--colour']);
@@ -94,5 +127,22 @@ describe('the claude-harness process', () => {
       '',
     ]);
     expect(await readdir(dir, { recursive: true })).toEqual(before);
+  });
+
+  it('doctor --json prints one JSON object: ok, the credential, and every check with ok/required/label/fix', async () => {
+    const { code, stdout } = await run(['doctor', '--json']);
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      credential: unknown;
+      checks: { ok: boolean; required: boolean; label: string; fix?: string }[];
+    };
+    // No credentials in this environment: the credentials check fails, with its fix.
+    expect(code).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(report.credential).toBeNull();
+    const credentials = report.checks.find((check) => check.label.startsWith('credentials: '));
+    expect(credentials).toMatchObject({ ok: false, required: true, label: 'credentials: none found' });
+    expect(credentials?.fix).toContain('ANTHROPIC_AUTH_TOKEN');
+    expect(report.checks.map((check) => check.label)).toContain(`Node.js ${process.versions.node}`);
   });
 });

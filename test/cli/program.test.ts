@@ -146,8 +146,17 @@ describe('run', () => {
   });
 
   it('passes no flag values for flags not given, so claude-harness.json can supply them', async () => {
+    const r = await cli(['--project-dir', 'app']);
+    expect(r.calls.run).toEqual([{ projectDir: 'app' }]);
+  });
+
+  it('bare claude-harness prints the usage on stderr and exits 2 without running', async () => {
     const r = await cli([]);
-    expect(r.calls.run).toEqual([{}]);
+    expect(r.code).toBe(2);
+    expect(r.calls).toEqual(NO_CALLS);
+    expect(r.out.text).toBe('');
+    expect(r.err.text).toMatch(/^Usage: claude-harness/);
+    expect(r.err.text).not.toMatch(/^claude-harness: /m);
   });
 
   it('hands values to resolveRunConfig unchecked, so all problems are reported together', async () => {
@@ -415,7 +424,7 @@ describe('parse errors: one line, exit 2, no action', () => {
     [['demoo'], "unknown command 'demoo' (did you mean demo?)"],
     [
       ['build'],
-      "unknown command 'build' (commands: run, demo, doctor, skipped, status, report, policy, fake-model)",
+      "unknown command 'build' (commands: run, demo, doctor, skipped, status, report, policy, fake-model, version)",
     ],
     [['skiped'], "unknown command 'skiped' (did you mean skipped?)"],
     [['stats'], "unknown command 'stats' (did you mean status?)"],
@@ -432,11 +441,19 @@ describe('parse errors: one line, exit 2, no action', () => {
 });
 
 describe('help and version', () => {
-  it('prints the version from package.json', async () => {
-    const r = await cli(['--version']);
-    expect(r.code).toBe(0);
-    expect(r.out.text).toBe('0.1.0\n');
-    expect(r.calls.run).toEqual([]);
+  it.each([['--version'], ['-v'], ['-V'], ['version']])(
+    '%s prints the version from package.json',
+    async (flag) => {
+      const r = await cli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.out.text).toBe('0.1.0\n');
+      expect(r.calls).toEqual(NO_CALLS);
+    },
+  );
+
+  it('doctor --json asks the doctor for JSON', async () => {
+    const r = await cli(['doctor', '--json']);
+    expect(r.calls.doctor).toEqual([{ json: true }]);
   });
 
   it.each([[['--help']], [['run', '--help']], [['help', 'run']]])('%j lists the run flags', async (argv) => {
@@ -467,7 +484,7 @@ describe('help and version', () => {
 
 describe('error mapping', () => {
   it('prints a harness error as one line and exits with its code', async () => {
-    const r = await cli([], { error: new EngineError('the session ended early') });
+    const r = await cli(['--project-dir', 'app'], { error: new EngineError('the session ended early') });
     expect(r.code).toBe(1);
     expect(r.err.text).toBe('claude-harness: the session ended early\n');
   });
@@ -475,7 +492,7 @@ describe('error mapping', () => {
   it('redacts secrets and removes terminal control sequences from an error message', async () => {
     const token = ['gh', 'p_', 'R8mK2vQ9xL4tZ7wN1bC6yH3jF5sD0gA2pE8u'].join('');
     const r = await cli(
-      [],
+      ['--project-dir', 'app'],
       { error: new EngineError(`push failed for ${token} \u001b]0;owned\u0007\u009b2Jdone`) },
       {
         MY_TOKEN: 'value-of-my-token',
@@ -483,7 +500,7 @@ describe('error mapping', () => {
     );
     expect(r.err.text).toBe('claude-harness: push failed for [REDACTED:github-token] done\n');
     const fromEnv = await cli(
-      [],
+      ['--project-dir', 'app'],
       { error: new Error('bad value-of-my-token') },
       { MY_TOKEN: 'value-of-my-token' },
     );
@@ -491,20 +508,22 @@ describe('error mapping', () => {
   });
 
   it('prints one line per problem', async () => {
-    const r = await cli([], { error: new ConfigError('first problem\nsecond problem') });
+    const r = await cli(['--project-dir', 'app'], {
+      error: new ConfigError('first problem\nsecond problem'),
+    });
     expect(r.code).toBe(2);
     expect(r.err.text).toBe('claude-harness: first problem\nclaude-harness: second problem\n');
   });
 
   it('prints an unexpected error without its stack, exit 1', async () => {
-    const r = await cli([], { error: new TypeError('boom') });
+    const r = await cli(['--project-dir', 'app'], { error: new TypeError('boom') });
     expect(r.code).toBe(1);
     expect(r.err.text).toBe('claude-harness: boom (set CLAUDE_HARNESS_DEBUG=1 to see the stack trace)\n');
   });
 
   it('adds the stack and cause with CLAUDE_HARNESS_DEBUG=1', async () => {
     const error = new Error('boom', { cause: new Error('root cause') });
-    const r = await cli([], { error }, { CLAUDE_HARNESS_DEBUG: '1' });
+    const r = await cli(['--project-dir', 'app'], { error }, { CLAUDE_HARNESS_DEBUG: '1' });
     expect(r.code).toBe(1);
     expect(r.err.text).toMatch(/^claude-harness: boom\nError: boom\n\s+at /);
     expect(r.err.text).toContain('caused by: Error: root cause');

@@ -1,4 +1,4 @@
-import { cp, rm } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -46,7 +46,9 @@ describe('runDoctorCommand', () => {
     expect(lines[0]).toBe(`✓ Node.js ${process.versions.node}`);
     expect(lines[1]).toMatch(/^✓ Agent SDK \d+\.\d+\.\d+$/);
     expect(lines[2]).toMatch(/^✓ Claude Code \d+\.\d+\.\d+ \(@anthropic-ai\/claude-agent-sdk-linux-/);
-    expect(lines[3]).toBe('✓ credentials: ANTHROPIC_API_KEY is set');
+    expect(lines[3]).toBe(
+      '✓ credentials: ANTHROPIC_API_KEY will be used (x-api-key); CLAUDE_CODE_OAUTH_TOKEN is set but empty, so it is ignored',
+    );
     expect(lines[4]).toMatch(/^✓ git \d/);
     expect(output()).not.toContain(FAKE_KEY);
     expect(lines).toContain(
@@ -71,7 +73,7 @@ describe('runDoctorCommand', () => {
   });
 
   it('gives the fix for each failed check and exits 1', async () => {
-    const { io, output } = captureIO({ PATH: '/nonexistent' });
+    const { io, output } = captureIO({ PATH: '/nonexistent', HOME: '/nonexistent' });
     const code = await runDoctorCommand({}, io, { nodeVersion: '20.18.3', platform: 'linux' });
     const text = output();
     expect(text).toContain('✗ Node.js 20.18.3 is too old (20.19 or newer is needed) — fix: install Node.js');
@@ -147,5 +149,78 @@ describe('runDoctorCommand', () => {
     ).toEqual([
       `✓ bundled files: ${BUNDLED_ASSETS.length} in place (prompt templates, demo scenario, config schema)`,
     ]);
+  });
+
+  describe('says which credential will be used, by name only', () => {
+    const passingProbe: DoctorDeps['probe'] = async () => ({ ok: true, durationMs: 100, checks: [] });
+
+    async function doctorJson(env: NodeJS.ProcessEnv) {
+      await using home = await tempDir('ch-home-');
+      const { io, output } = captureIO({ PATH: process.env.PATH ?? '', HOME: home.path, ...env });
+      const code = await runDoctorCommand({ json: true }, io, {
+        probe: passingProbe,
+        platform: 'darwin',
+        chromiumPath: process.execPath,
+      });
+      return { code, text: output(), report: JSON.parse(output()) as Record<string, unknown> };
+    }
+
+    it.each([
+      [
+        { ANTHROPIC_AUTH_TOKEN: 'tok-secret-1' },
+        'auth-token',
+        'ANTHROPIC_AUTH_TOKEN',
+        'Authorization: Bearer',
+      ],
+      [{ ANTHROPIC_API_KEY: 'key-secret-2' }, 'api-key', 'ANTHROPIC_API_KEY', 'x-api-key'],
+      [{ CLAUDE_CODE_OAUTH_TOKEN: 'oat-secret-3' }, 'oauth-token', 'CLAUDE_CODE_OAUTH_TOKEN', 'Bearer'],
+      [
+        { CLAUDE_CODE_USE_BEDROCK: '1', AWS_PROFILE: 'dev' },
+        'bedrock',
+        'CLAUDE_CODE_USE_BEDROCK',
+        'AWS_PROFILE',
+      ],
+      [
+        { CLAUDE_CODE_USE_VERTEX: '1', ANTHROPIC_VERTEX_PROJECT_ID: 'proj-secret-4' },
+        'vertex',
+        'CLAUDE_CODE_USE_VERTEX',
+        'ANTHROPIC_VERTEX_PROJECT_ID',
+      ],
+    ])('doctor --json with %j', async (env, method, source, sentAs) => {
+      const { code, text, report } = await doctorJson(env);
+      expect(report.ok).toBe(code === 0);
+      expect(report.credential).toEqual({ method, source });
+      const checks = report.checks as { ok: boolean; required: boolean; label: string; fix?: string }[];
+      const credentials = checks.find((check) => check.label.startsWith('credentials: '));
+      expect(credentials).toMatchObject({ ok: true, required: true });
+      expect(credentials?.label).toContain(`${source} will be used`);
+      expect(credentials?.label).toContain(sentAs);
+      for (const check of checks) {
+        expect(typeof check.ok).toBe('boolean');
+        expect(typeof check.required).toBe('boolean');
+        expect(typeof check.label).toBe('string');
+      }
+      expect(text).not.toMatch(/secret-\d/);
+    });
+
+    it('doctor --json names the claude /login file, and says what is wrong with a broken one', async () => {
+      await using config = await tempDir('ch-cfg-');
+      const file = join(config.path, '.credentials.json');
+      await writeFile(file, JSON.stringify({ claudeAiOauth: { accessToken: 'oat-secret-5' } }));
+      const good = await doctorJson({ CLAUDE_CONFIG_DIR: config.path });
+      expect(good.report.credential).toEqual({ method: 'credentials-file', source: file });
+      expect(good.text).not.toContain('oat-secret-5');
+
+      await writeFile(file, '{ not json');
+      const bad = await doctorJson({ CLAUDE_CONFIG_DIR: config.path });
+      expect(bad.code).toBe(1);
+      expect(bad.report.ok).toBe(false);
+      expect(bad.report.credential).toBeNull();
+      const checks = bad.report.checks as { ok: boolean; label: string; fix?: string }[];
+      expect(checks.find((check) => check.label.startsWith('credentials: '))).toMatchObject({
+        ok: false,
+        label: `credentials: none usable: the Claude Code credentials file ${file} is not JSON: run \`claude /login\` again, or remove the file and set ANTHROPIC_API_KEY`,
+      });
+    });
   });
 });

@@ -4,7 +4,7 @@
  */
 
 export { type FakeModelCommandOptions, runFakeModelCommand } from './command.js';
-export type { RecordedRequest, RequestKind, RequestOutcome } from './recording.js';
+export type { RecordedAuth, RecordedRequest, RequestKind, RequestOutcome } from './recording.js';
 export { BEYOND_SCENARIO_TEXT, EXPECTATION_FAILED_PREFIX, SIDE_REQUEST_TEXT } from './replies.js';
 export {
   FAULT_TYPES,

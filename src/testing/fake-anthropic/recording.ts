@@ -55,8 +55,30 @@ export interface RecordedRequest {
   outcome: RequestOutcome;
   /** A safe subset of the request headers (no credentials). */
   headers: Record<string, string>;
+  /** Which credential the request carried, never its value (see `recordedAuth`). */
+  auth: RecordedAuth;
   /** The raw request body, when the server was started with `recordBodies`. */
   body?: string;
+}
+
+/**
+ * How a request authenticated: whether it carried `x-api-key`, and the scheme of its `Authorization` header
+ * (`Bearer`, `AWS4-HMAC-SHA256`…), or null. The values are never kept.
+ */
+export interface RecordedAuth {
+  apiKey: boolean;
+  authorization: string | null;
+}
+
+export function recordedAuth(headers: IncomingHttpHeaders): RecordedAuth {
+  const key = headers['x-api-key'];
+  const authorization = headers.authorization;
+  const scheme =
+    authorization === undefined ? null : (/^\s*([A-Za-z0-9._-]+)/.exec(authorization)?.[1] ?? '');
+  return {
+    apiKey: typeof key === 'string' ? key.trim() !== '' : Array.isArray(key) && key.length > 0,
+    authorization: scheme,
+  };
 }
 
 /** Headers worth asserting on (client identity, API version, SDK retry state). */
@@ -109,6 +131,7 @@ export function newRecord(
     status: 0,
     outcome: 'pending',
     headers: recordedHeaders(headers),
+    auth: recordedAuth(headers),
   };
 }
 

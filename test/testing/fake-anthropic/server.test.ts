@@ -584,6 +584,21 @@ describe('fake Anthropic server: recording and usage', () => {
     expect(record?.headers['x-api-key']).toBeUndefined();
   });
 
+  it('records whether a credential came and its scheme, never its value', async () => {
+    const server = await start(TWO_TURNS);
+    await fetch(`${server.url}/v1/count_tokens`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer secret-token-1', 'x-api-key': 'secret-key-2' },
+      body: '{}',
+    });
+    await fetch(`${server.url}/v1/count_tokens`, { method: 'POST', body: '{}' });
+    expect(server.requests.map((request) => request.auth)).toEqual([
+      { apiKey: true, authorization: 'Bearer' },
+      { apiKey: false, authorization: null },
+    ]);
+    expect(JSON.stringify(server.requests)).not.toMatch(/secret-(token|key)/);
+  });
+
   it('rejects an unparsable body with 400 and records a failure', async () => {
     const server = await start(TWO_TURNS);
     const response = await fetch(`${server.url}/v1/messages`, { method: 'POST', body: '{oops' });
