@@ -210,7 +210,7 @@ export function confinementFor(input: ConfinementInput): Confinement {
       gitConfigFile,
       projectDir,
     ]),
-    hidden: [...HIDDEN_SYSTEM_FILES],
+    hidden: [...HIDDEN_SYSTEM_FILES, ...claudeConfigDir(input.env, projectDir)],
     writable: unique([projectDir, ...temps, cacheDir]),
     readOnly: [join(projectDir, HARNESS_DIR), join(projectDir, CONFIG_FILE_NAME)],
     cacheDir,
@@ -266,4 +266,16 @@ export function isInside(path: string, dir: string): boolean {
 
 function unique(items: readonly string[]): string[] {
   return [...new Set(items)];
+}
+
+/**
+ * Claude Code's own folder when `CLAUDE_CONFIG_DIR` moves it out of the (hidden) home: it holds the `claude
+ * /login` credentials file and every session's transcript, so it is hidden wherever it is. Not when it would
+ * hide the project.
+ */
+function claudeConfigDir(env: Env | NodeJS.ProcessEnv, projectDir: string): string[] {
+  const dir = env.CLAUDE_CONFIG_DIR;
+  if (dir === undefined || dir.trim() === '' || !isAbsolute(dir)) return [];
+  const clean = resolve(dir);
+  return isInside(projectDir, clean) ? [] : [clean];
 }

@@ -104,6 +104,14 @@ describe('confinementFor', () => {
     });
   });
 
+  it('hides Claude Code’s own folder (login file, transcripts) wherever CLAUDE_CONFIG_DIR puts it', () => {
+    const input = { projectDir: '/w/app', home: '/home/u', tmp: '/tmp', execPath: '/usr/bin/node' };
+    expect(confinementFor({ ...input, env: { CLAUDE_CONFIG_DIR: '/opt/claude' } }).hidden).toContain(
+      '/opt/claude',
+    );
+    expect(confinementFor({ ...input, env: { CLAUDE_CONFIG_DIR: '/w' } }).hidden).not.toContain('/w');
+  });
+
   it('keeps one cache per project, under $XDG_CACHE_HOME when it is set', () => {
     const a = projectCacheDir('/w/app', { XDG_CACHE_HOME: '/cache' }, '/home/u');
     const b = projectCacheDir('/x/app', { XDG_CACHE_HOME: '/cache' }, '/home/u');
