@@ -8,6 +8,15 @@ import type { CommandIO } from './io.js';
 import { runCli } from './program.js';
 import { handleInterrupts } from './signals.js';
 
+// A reader that went away (`claude-harness --help | head -1`) is no error of ours: stop writing to it,
+// quietly, and let the command finish (a run goes on, and its events.jsonl has everything).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stream.destroy();
+  });
+}
+
 const controller = new AbortController();
 let stopNotice: ((text: string) => void) | undefined;
 const io: CommandIO = {

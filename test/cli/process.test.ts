@@ -106,6 +106,26 @@ describe('the claude-harness process', () => {
     },
   );
 
+  it('a reader that goes away (`| head -1`, `| true`) ends the output quietly: no stack trace, exit 0', async () => {
+    // `true` exits before the CLI writes its first byte: every write meets a closed pipe.
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((done) => {
+      execFile(
+        'bash',
+        [
+          '--norc',
+          '--noprofile',
+          '-c',
+          `"${process.execPath}" "${MAIN}" --help | true; echo "exit=\${PIPESTATUS[0]}"`,
+        ],
+        { env: { PATH: process.env.PATH } },
+        (_error, out, err) => done({ stdout: out, stderr: err }),
+      );
+    });
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).not.toContain("Unhandled 'error' event");
+    expect(stdout).toBe('exit=0\n');
+  });
+
   it('an unknown flag exits 2 with one line', async () => {
     const { code, stdout, stderr } = await run(['--colour']);
     expect(code).toBe(2);
