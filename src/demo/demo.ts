@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundledAssetPath, DEMO_SCENARIO_ASSET, DEMO_SPEC_ASSET } from '../assets/bundled.js';
@@ -24,7 +24,21 @@ export const DEMO_SCENARIO = bundledAssetPath(DEMO_SCENARIO_ASSET);
 export const DEMO_SPEC = bundledAssetPath(DEMO_SPEC_ASSET);
 
 export async function runDemo(options: DemoOptions, io: CommandIO): Promise<number> {
+  const madeProject = options.projectDir === undefined;
   const projectDir = options.projectDir ?? (await mkdtemp(join(tmpdir(), 'claude-harness-demo-')));
+  // The CLI's config folder always goes; a project folder the demo made goes too unless the demo worked
+  // (then it is what the user came for).
+  let keepProject = false;
+  try {
+    const exitCode = await playDemo(projectDir, io);
+    keepProject = exitCode === ExitCode.ok;
+    return exitCode;
+  } finally {
+    if (madeProject && !keepProject) await rm(projectDir, { recursive: true, force: true });
+  }
+}
+
+async function playDemo(projectDir: string, io: CommandIO): Promise<number> {
   const { loadScenario, startFakeAnthropic } = await import('../testing/fake-anthropic/index.js');
   const scenario = await loadScenario(DEMO_SCENARIO);
 
@@ -75,6 +89,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     });
   } finally {
     await server.close();
+    await rm(configDir, { recursive: true, force: true });
   }
 
   const failures = [...server.failures];

@@ -129,10 +129,18 @@ describe('claude-harness demo', () => {
     await using work = await tempDir('ch-demo-');
     // A clean HOME: the CLI's Bash sources the user's shell start-up files.
     await using home = await tempDir('ch-home-');
+    await using tmp = await tempDir('ch-demo-tmp-');
     const cli = startCli(['demo', '--project-dir', work.path], {
-      env: { PATH: process.env.PATH, HOME: home.path, ANTHROPIC_API_KEY: 'must-not-be-used' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: home.path,
+        TMPDIR: tmp.path,
+        ANTHROPIC_API_KEY: 'must-not-be-used',
+      },
     });
     const { code, stdout, stderr } = await cli.done;
+    // Its temporary CLI config folder is gone.
+    expect((await readdir(tmp.path)).filter((name) => name.startsWith('claude-harness-'))).toEqual([]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('recorded script');
@@ -153,6 +161,22 @@ describe('claude-harness demo', () => {
       'Hello, Grace!\n',
     );
     expect(JSON.parse(await readFile(join(work.path, 'feature_list.json'), 'utf8'))).toHaveLength(2);
+  });
+});
+
+describe('claude-harness demo, stopped', () => {
+  it('Ctrl+C during a demo leaves no temporary folder behind', async () => {
+    await using home = await tempDir('ch-home-');
+    await using tmp = await tempDir('ch-demo-tmp-');
+    const cli = startCli(['demo'], {
+      env: { PATH: process.env.PATH, HOME: home.path, TMPDIR: tmp.path },
+    });
+    await cli.waitForOutput('▶ session 1');
+    expect((await readdir(tmp.path)).some((name) => name.startsWith('claude-harness-demo-'))).toBe(true);
+    cli.child.kill('SIGINT');
+    const { code } = await cli.done;
+    expect(code).toBe(130);
+    expect((await readdir(tmp.path)).filter((name) => name.startsWith('claude-harness-'))).toEqual([]);
   });
 });
 
