@@ -7,7 +7,7 @@ import { DEFAULTS, type RunConfig } from '../config/types.js';
 import { REAL_MODEL_VARIABLES } from '../engine/env.js';
 import { ExitCode } from '../errors/index.js';
 import { runLoop } from '../session/loop.js';
-import { chooseSandbox } from '../session/sandbox.js';
+import { chooseSandbox, type SandboxChoice } from '../session/sandbox.js';
 
 /**
  * `claude-harness demo`: the full loop (initializer, then coding sessions until every feature passes) on an
@@ -55,6 +55,7 @@ async function playDemo(projectDir: string, io: CommandIO): Promise<number> {
 
   const server = await startFakeAnthropic({ scenario, variables: { projectDir } });
   const configDir = await mkdtemp(join(tmpdir(), 'claude-harness-demo-cli-'));
+  const sandbox = chooseSandbox(io.env);
   const config: RunConfig = {
     ...DEFAULTS,
     projectDir,
@@ -65,7 +66,7 @@ async function playDemo(projectDir: string, io: CommandIO): Promise<number> {
     autoContinueDelayMs: 500,
     promptsDir: undefined,
     // The demo runs where the sandbox cannot (no bubblewrap) too; a real run would refuse instead.
-    sandbox: chooseSandbox(io.env).settings !== undefined,
+    sandbox: sandbox.settings !== undefined,
     secrets: undefined,
     policy: undefined,
     confinement: undefined,
@@ -74,6 +75,7 @@ async function playDemo(projectDir: string, io: CommandIO): Promise<number> {
   let exitCode: number;
   try {
     exitCode = await runLoop(config, io, {
+      ...(sandbox.settings === undefined ? { sandboxOffReason: demoWithoutSandbox(sandbox) } : {}),
       unsetEnv: REAL_MODEL_VARIABLES,
       // The greeter is a command-line program: no browser to drive.
       browserMcp: false,
@@ -119,4 +121,13 @@ async function listFiles(dir: string): Promise<string[]> {
     out.push(info.isDirectory() ? `${name}/` : `${name} (${info.size} bytes)`);
   }
   return out;
+}
+
+/** Why the demo runs without the sandbox, for the run's `sandbox: off (…)` line. */
+function demoWithoutSandbox(sandbox: SandboxChoice): string {
+  const why =
+    sandbox.missing.length > 0
+      ? `${sandbox.missing.join(' and ')} ${sandbox.missing.length > 1 ? 'are' : 'is'} not installed — apt-get install ${sandbox.missing.join(' ')}`
+      : sandbox.description.replace(/^off \((.*)\)$/, '$1');
+  return `${why}; the demo runs without the sandbox, a real run would refuse`;
 }

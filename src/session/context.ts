@@ -18,6 +18,8 @@ export interface LoopOptions {
   engineEnv?: Env;
   /** Environment variables removed from the CLI child's environment. */
   unsetEnv?: readonly string[];
+  /** Why `config.sandbox` is false when the caller turned it off, not the user (`--no-sandbox` otherwise). */
+  sandboxOffReason?: string;
   /** Offer the agent the Playwright MCP server (when Chromium is installed); default true. */
   browserMcp?: boolean;
   /** For tests: the random source of the backoff jitter. */

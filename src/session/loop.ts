@@ -77,7 +77,7 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
   // With --json, stdout carries only the event stream; everything for people goes to stderr.
   const human: CommandIO = config.json ? { ...io, out: io.err } : io;
   // The sandbox is checked before anything is written to the project.
-  const prepared = await prepareSandbox(config, human, baseEnv, options.engineEnv);
+  const prepared = await prepareSandbox(config, human, baseEnv, options.engineEnv, options.sandboxOffReason);
 
   await mkdir(config.projectDir, { recursive: true });
   const projectDir = await realpath(config.projectDir);

@@ -30,11 +30,13 @@ export async function prepareSandbox(
   io: CommandIO,
   baseEnv: Env,
   engineEnv: Env | undefined,
+  /** Why the sandbox is off when the caller, not the user, turned it off (the demo without bubblewrap). */
+  offReason?: string,
 ): Promise<PreparedSandbox> {
   if (!config.sandbox) {
     return {
       settings: undefined,
-      description: 'off (--no-sandbox): the agent’s shell is not confined by the OS',
+      description: `off (${offReason ?? '--no-sandbox'}): the agent’s shell is not confined by the OS`,
       env: {},
     };
   }

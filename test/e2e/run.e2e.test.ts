@@ -3,7 +3,7 @@
  * Claude Code CLI, and the fake model server on 127.0.0.1 in place of the API.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../src/testing/fake-anthropic/index.js';
@@ -177,6 +177,40 @@ describe('claude-harness demo, stopped', () => {
     const { code } = await cli.done;
     expect(code).toBe(130);
     expect((await readdir(tmp.path)).filter((name) => name.startsWith('claude-harness-'))).toEqual([]);
+  });
+});
+
+describe('claude-harness demo without bubblewrap', () => {
+  it('says why the sandbox is off, not "--no-sandbox", which nobody passed', async () => {
+    await using work = await tempDir('ch-demo-');
+    await using home = await tempDir('ch-home-');
+    // A PATH with what the demo uses and without bwrap and socat.
+    await using bin = await tempDir('ch-bin-');
+    for (const tool of [
+      'node',
+      'git',
+      'bash',
+      'sh',
+      'env',
+      'cat',
+      'ls',
+      'mkdir',
+      'rm',
+      'uname',
+      'sed',
+      'grep',
+    ]) {
+      const found = execFileSync('bash', ['--norc', '-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      await symlink(found, join(bin.path, tool));
+    }
+    const { code, stdout } = await startCli(['demo', '--project-dir', join(work.path, 'p')], {
+      env: { PATH: bin.path, HOME: home.path },
+    }).done;
+    expect(code, stdout).toBe(0);
+    expect(stdout).toContain(
+      'sandbox: off (bubblewrap and socat are not installed — apt-get install bubblewrap socat; the demo runs without the sandbox, a real run would refuse)',
+    );
+    expect(stdout).not.toContain('--no-sandbox');
   });
 });
 
