@@ -14,11 +14,12 @@
  */
 import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CONFIG_FILE_NAME } from '../config/types.js';
 import type { Env } from '../engine/env.js';
 import { HARNESS_DIR } from '../state/paths.js';
+import { isInside } from './paths.js';
 
 /** System folders a toolchain may live in or read from; the ones that do not exist are skipped by bwrap. */
 export const SYSTEM_READ_ROOTS: readonly string[] = [
@@ -256,12 +257,6 @@ export function toolchainDirs(path: string, execPath: string, home: string): str
     add(name === 'bin' || name === 'shims' ? dirname(entry) : entry);
   }
   return unique(dirs);
-}
-
-/** True when `path` is `dir` or inside it. */
-export function isInside(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 function unique(items: readonly string[]): string[] {

@@ -4,7 +4,7 @@
  * file system, the way the kernel will when the command runs, and nothing is expanded (`~` stays literal).
  */
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, posix } from 'node:path';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { CONFIG_FILE_NAME } from '../config/types.js';
 
 /** The harness's state folder inside the project; read-only to the agent. */
@@ -44,6 +44,15 @@ export function resolveInProject(projectDir: string, path: string, cwd?: string)
   const walked = walk(absolute, projectDir);
   if (typeof walked !== 'string') return { inside: false, resolved: absolute, reason: walked.reason };
   return { inside: isWithin(projectDir, walked), resolved: walked };
+}
+
+/**
+ * True when `path` is `dir` or lies beneath it, for any absolute spellings (compared through `relative`); see
+ * `isWithin` for paths already normalized.
+ */
+export function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 /** True when `path` is `dir` or lies beneath it (both absolute and normalized). */

@@ -9,8 +9,9 @@
  * Linux only (/proc); elsewhere the snapshot is empty and nothing is stopped.
  */
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { isAlive, terminateTree } from '../engine/process-tree.js';
+import { isInside } from '../guards/paths.js';
 
 /** pid → start time (clock ticks since boot), so a reused pid is not mistaken for an old process. */
 export type ProcessSnapshot = ReadonlyMap<number, number>;
@@ -253,9 +254,4 @@ function realOrResolved(path: string): string {
   } catch {
     return resolve(path);
   }
-}
-
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }

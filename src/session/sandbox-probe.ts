@@ -13,11 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SandboxSettings } from '@anthropic-ai/claude-agent-sdk';
 import { type Env, REAL_MODEL_VARIABLES } from '../engine/env.js';
 import type { EngineEvent } from '../engine/events.js';
 import { confinementFor, type SandboxConfig } from '../guards/confinement.js';
+import { isInside } from '../guards/paths.js';
 import { HARNESS_DIR } from '../state/paths.js';
 import { chooseSandbox, confinedSandboxSettings } from './sandbox.js';
 
@@ -304,11 +305,6 @@ async function makeOutsideDir(projectDir: string, env: Env | NodeJS.ProcessEnv):
     } catch {}
   }
   return undefined;
-}
-
-function isInside(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -38,8 +38,9 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { ExitCode, HarnessError } from '../errors/index.js';
+import { isInside } from '../guards/paths.js';
 
 export class GitError extends HarnessError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -134,7 +135,7 @@ export async function locateRepo(dir: string, project: string = dir): Promise<Gi
       throw new GitError(`could not inspect ${candidate}: ${error.message}`, { cause: error });
     });
     if (info !== undefined) {
-      const inProject = isInside(top, current);
+      const inProject = isInside(current, top);
       if (info.isSymbolicLink()) {
         throw new UnsafeRepositoryError(
           `${candidate} is a symlink: claude-harness runs git only on a repository whose .git is a real folder. ` +
@@ -302,8 +303,8 @@ export function filterDrivers(listing: string): string[] {
 /** The first `git` on PATH outside `workTree`, skipping relative entries; `git` when none is found. */
 function binaryFor(workTree: string, path = process.env.PATH): string {
   for (const entry of (path ?? '').split(delimiter)) {
-    if (entry === '' || !isAbsolute(entry) || isInside(workTree, entry)) continue;
-    if (isInside(workTree, realOrSelf(entry))) continue;
+    if (entry === '' || !isAbsolute(entry) || isInside(entry, workTree)) continue;
+    if (isInside(realOrSelf(entry), workTree)) continue;
     const candidate = join(entry, 'git');
     if (executable(candidate)) return candidate;
   }
@@ -383,11 +384,6 @@ async function assertNoSymlinks(gitDir: string): Promise<void> {
       if (entry.isDirectory()) pending.push(path);
     }
   }
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 function lastLines(result: GitResult): string {

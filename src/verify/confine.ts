@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { type Confinement, isInside } from '../guards/confinement.js';
+import type { Confinement } from '../guards/confinement.js';
+import { isInside } from '../guards/paths.js';
 import { findOnPath } from '../session/sandbox.js';
 
 /**

@@ -15,7 +15,8 @@
  * with or without `npx`); the args after `--` are appended to it, as npm would.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { isInside } from '../guards/paths.js';
 import { tokenizeCommand } from './command-words.js';
 
 export const TEST_RUNNERS = ['vitest', 'playwright', 'node', 'jest', 'mocha'] as const;
@@ -372,11 +373,6 @@ export function realProjectDir(projectDir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 export function toPosix(path: string): string {
