@@ -62,7 +62,7 @@ export const HIDDEN_SYSTEM_FILES: readonly string[] = [
 ];
 
 /**
- * Credentials by name. A variable whose name looks secret (see `looksSecret`) is hidden too; these are the
+ * Credentials by name. A variable whose name looks secret (see `isCredentialName`) is hidden too; these are the
  * ones whose names do not say so, or that must never be missed.
  */
 export const CREDENTIAL_VARIABLES: readonly string[] = [
@@ -91,7 +91,12 @@ const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|PAT
 const NOT_SECRET_NAME =
   /AUTHOR|^SSH_AUTH_SOCK$|^CLAUDE_CODE_(?!OAUTH_TOKEN)|^CLAUDE_AGENT_SDK_|KEYMAP|KEYBOARD/i;
 
-export function looksSecret(name: string): boolean {
+/**
+ * A variable name that says it holds a credential. Not the redactor's SECRET_NAME (src/report/redact.ts): that
+ * one hides values in output, so it also takes SESSION names and exempts nothing; this one decides what the
+ * agent's processes may not see, so it spares the variables Claude Code needs inside its own sandbox.
+ */
+function isCredentialName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_SECRET_NAME.test(name);
 }
 
@@ -100,7 +105,7 @@ export function credentialNames(env: Env | NodeJS.ProcessEnv): string[] {
   const names = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value === '') continue;
-    if (CREDENTIAL_VARIABLES.includes(name) || looksSecret(name)) names.add(name);
+    if (CREDENTIAL_VARIABLES.includes(name) || isCredentialName(name)) names.add(name);
   }
   return [...names].sort();
 }

@@ -16,7 +16,7 @@ export interface PreparedSandbox {
   /** The settings for the run's sessions; before `confineToProject`, not yet bound to a project. */
   settings: SandboxSettings | undefined;
   description: string;
-  /** Variables for the CLI (the project's package caches); empty without the sandbox. */
+  /** Variables for the CLI (the project's package caches, the agent's git identity); empty without the sandbox. */
   env: Env;
 }
 

@@ -52,8 +52,9 @@ export function findOnPath(binary: string, path: string): string | undefined {
 
 /**
  * The SDK sandbox settings of `base` (from `chooseSandbox`) confined to one project: reads limited to the
- * confinement's readable folders (everything else, the home included, is denied), writes to its writable
- * ones except the harness's records, and its credential variables denied to every sandboxed command.
+ * confinement's readable folders (everything else, the home included, is denied), writes to the project, the
+ * session's $TMPDIR and the package cache but never the harness's records, and the confinement's credential
+ * variables denied to every sandboxed command.
  */
 export function confinedSandboxSettings(base: SandboxSettings, confinement: Confinement): SandboxSettings {
   return {
