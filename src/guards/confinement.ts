@@ -157,6 +157,8 @@ export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
 
 export interface Confinement {
   projectDir: string;
+  /** The user's home: hidden, and an empty one in its place for the test runs. */
+  home: string;
   /** Folders (and files) the agent's processes may read; everything else is hidden. */
   readable: string[];
   /** Inside `readable`, hidden all the same. */
@@ -207,6 +209,7 @@ export function confinementFor(input: ConfinementInput): Confinement {
   );
   return {
     projectDir,
+    home,
     readable: unique([
       ...SYSTEM_READ_ROOTS,
       ...toolchains,

@@ -48,7 +48,7 @@ import {
 import { buildPrompt, planNext } from './plan.js';
 import { cleanupSessionProcesses, snapshotProcesses } from './process-cleanup.js';
 import { outcomeWord, printTotals, runFigures, stopped, waitOrStop } from './progress.js';
-import { confineToProject, prepareSandbox } from './sandbox-setup.js';
+import { bindSandboxToProject, prepareSandbox } from './sandbox-setup.js';
 import { runHarnessSession } from './session-runner.js';
 import { runValidation } from './validation.js';
 import { judgeSession, maybeSkip } from './verdicts.js';
@@ -81,7 +81,12 @@ export async function runLoop(config: RunConfig, io: CommandIO, options: LoopOpt
 
   await mkdir(config.projectDir, { recursive: true });
   const projectDir = await realpath(config.projectDir);
-  const sandbox = await confineToProject(prepared, projectDir, { ...baseEnv, ...options.engineEnv }, config);
+  const sandbox = await bindSandboxToProject(
+    prepared,
+    projectDir,
+    { ...baseEnv, ...options.engineEnv },
+    config,
+  );
   if (config.specPath !== undefined) await copySpec(config.specPath, projectDir);
 
   const lock = await acquireRunLock(projectDir);

@@ -13,7 +13,7 @@ import { chooseSandbox, confinedSandboxSettings } from './sandbox.js';
 import { probeSandbox } from './sandbox-probe.js';
 
 export interface PreparedSandbox {
-  /** The settings for the run's sessions; before `confineToProject`, not yet bound to a project. */
+  /** The settings for the run's sessions; before `bindSandboxToProject`, not yet bound to a project. */
   settings: SandboxSettings | undefined;
   description: string;
   /** Variables for the CLI (the project's package caches, the agent's git identity); empty without the sandbox. */
@@ -75,7 +75,7 @@ export async function prepareSandbox(
  * temp folder and the project's package cache (made here), writes none of the harness's records, and sees
  * none of the credentials of `cliEnv` (the CLI's whole environment).
  */
-export async function confineToProject(
+export async function bindSandboxToProject(
   prepared: PreparedSandbox,
   projectDir: string,
   cliEnv: Env,

@@ -4,7 +4,6 @@
  * commands it runs, and whether the Playwright MCP server is offered.
  */
 
-import { homedir } from 'node:os';
 import type { RunConfig } from '../config/types.js';
 import { confinementFor } from '../guards/confinement.js';
 import { readOwnedList, writeOwnedList } from '../ledger/owned-list.js';
@@ -113,7 +112,7 @@ export function testConfinement(
   const bwrap = bubblewrapPath(env);
   if (bwrap === undefined) return {};
   const confinement = confinementFor({ projectDir, env, config: config.confinement });
-  return { wrapArgv: confineToProject(confinement, bwrap, homedir()) };
+  return { wrapArgv: confineToProject(confinement, bwrap) };
 }
 
 /**

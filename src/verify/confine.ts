@@ -19,8 +19,8 @@ export function bubblewrapPath(env: NodeJS.ProcessEnv = process.env): string | u
 export function confineToProject(
   confinement: Confinement,
   bwrap: string,
-  home: string,
 ): (argv: readonly string[]) => string[] {
+  const { home } = confinement;
   const args: string[] = [];
   for (const dir of confinement.readable) {
     if (dir === '/dev' || dir === '/proc') continue;

@@ -1,5 +1,4 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -115,7 +114,6 @@ describe('playwright test commands', () => {
           config: { allowRead: [REPO_NODE_MODULES] },
         }),
         bwrap as string,
-        homedir(),
       ),
     });
     expect(result.ok, result.ok ? '' : `${result.reason}\n${result.run?.outputTail}`).toBe(true);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confinementFor } from '../../src/guards/confinement.js';
@@ -32,11 +32,7 @@ describe('confined test runs (bubblewrap; .ci/run installs it)', () => {
       command: 'node --test a.test.js',
       projectDir: dir,
       timeoutMs: 30_000,
-      wrapArgv: confineToProject(
-        confinementFor({ projectDir: dir, env: process.env }),
-        bwrap as string,
-        homedir(),
-      ),
+      wrapArgv: confineToProject(confinementFor({ projectDir: dir, env: process.env }), bwrap as string),
     });
     expect(result.ok).toBe(true);
     expect(existsSync(join(dir, 'out.txt'))).toBe(true);
@@ -51,11 +47,7 @@ describe('confined test runs (bubblewrap; .ci/run installs it)', () => {
       command: 'node --test a.test.js',
       projectDir: dir,
       timeoutMs: 30_000,
-      wrapArgv: confineToProject(
-        confinementFor({ projectDir: dir, env: process.env }),
-        bwrap as string,
-        homedir(),
-      ),
+      wrapArgv: confineToProject(confinementFor({ projectDir: dir, env: process.env }), bwrap as string),
     });
     expect(result.ok).toBe(false);
     expect(existsSync(outside)).toBe(false);
@@ -95,7 +87,6 @@ describe('what a confined test can reach', () => {
       wrapArgv: confineToProject(
         confinementFor({ projectDir: dir, env: process.env, home }),
         bwrap as string,
-        home,
       ),
     });
     expect(result.ok, result.ok ? '' : result.reason).toBe(true);
